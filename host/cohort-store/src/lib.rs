@@ -1,0 +1,314 @@
+//! The pseudonymised, encrypted subject store on sled.
+//!
+//! This crate owns everything Cohort writes to disk about people: the identity index (keyed hashes only), one
+//! sealed value per subject, sealed event pages, the key vault (wrapped data keys), erasure tombstones and the
+//! suppression list, and the audit log's persistence. It never sees a raw identifier: callers hand it
+//! [`Pseudonym`]s and values already minimised by the policy.
+//!
+//! **Architecture invariants**
+//! - No raw identifier and no plaintext attribute, event or consent value is written to disk: bodies are sealed
+//!   under the subject's data key before they reach sled.
+//! - A commit is one sled batch: subjects, identity entries and the audit entry that records them land together.
+//! - Erasure destroys the subject's wrapped key in the vault (overwritten in place, synced) before anything else.
+//! - The store does no network I/O.
+
+mod audit_log;
+pub mod consent;
+mod erase;
+mod integrity;
+pub mod keyspace;
+mod read;
+mod retention;
+pub mod subject;
+mod vault;
+mod writer;
+
+pub use audit_log::{AuditRecord, AuditVerification};
+pub use consent::{ConsentEvent, ConsentLedger, ConsentState, PurposeConsent};
+pub use erase::{ErasureReport, ErasureRequest};
+pub use integrity::IntegrityReport;
+pub use read::{StoreStats, SubjectView};
+pub use retention::{RetentionCutoffs, SweepReport};
+pub use subject::{
+    AttributeValue, StoredEvent, StoredIdentifier, SubjectBody, SubjectFlags, SubjectHeader,
+    SubjectId,
+};
+pub use writer::{
+    ApplyError, BatchOptions, Change, ChangeOutcome, CommitReport, ConsentInput, IdentifierInput,
+    WriteBatch,
+};
+
+use cohort_audit::MerkleFrontier;
+use cohort_crypto::{CryptoError, KeyRing, Pseudonym};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// sled failed.
+    #[error("database error: {0}")]
+    Db(#[from] sled::Error),
+    /// A file of the data directory could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A cryptographic operation failed.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// The data directory does not exist or is not a Cohort data directory.
+    #[error("{0}")]
+    NotADataDir(String),
+    /// The data directory was initialised with another key file.
+    #[error(
+        "the data directory {dir} was initialised with a different key file (identity key check failed); \
+         pass the key file created with it (--key-file)"
+    )]
+    WrongKeyFile {
+        /// The data directory.
+        dir: PathBuf,
+    },
+    /// Stored bytes do not have the expected shape.
+    #[error("corrupt store: {0}")]
+    Corrupt(String),
+    /// The subject's data key was destroyed (it was erased, or an erasure was interrupted).
+    #[error("the subject's data key has been destroyed (erased)")]
+    KeyDestroyed,
+    /// No subject matches the given identifiers.
+    #[error("no subject matches the given identifier")]
+    NoSuchSubject,
+    /// The audit log failed verification or could not be written.
+    #[error("audit log: {0}")]
+    Audit(#[from] cohort_audit::AuditError),
+}
+
+/// Names of the files and folders inside a data directory.
+pub mod layout {
+    /// The sled database folder.
+    pub const DB_DIR: &str = "db";
+    /// The key vault file.
+    pub const VAULT_FILE: &str = "keys.vault";
+    /// Marker file written by `cohort init`.
+    pub const MARKER_FILE: &str = "COHORT_DATA_DIR";
+}
+
+/// State owned by the single writer: slot allocation and the audit frontier.
+pub(crate) struct WriterState {
+    pub(crate) vault_next: u64,
+    pub(crate) free_slots: BTreeSet<u64>,
+    pub(crate) frontier: MerkleFrontier,
+}
+
+/// An open store.
+pub struct Store {
+    pub(crate) dir: PathBuf,
+    pub(crate) db: sled::Db,
+    pub(crate) tree: sled::Tree,
+    pub(crate) vault: vault::KeyVault,
+    pub(crate) keys: KeyRing,
+    pub(crate) writer: Mutex<WriterState>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Store({})", self.dir.display())
+    }
+}
+
+/// Metadata names.
+pub(crate) mod meta {
+    pub const VAULT_NEXT: &str = "vault_next";
+    pub const FRONTIER: &str = "audit_frontier";
+    pub const KEY_CHECK: &str = "key_check";
+    pub const FORMAT: &str = "format";
+    pub const POLICY: &str = "policy_sha256";
+}
+
+/// The store format this build writes.
+const STORE_FORMAT: &str = "cohort-store/v1";
+/// The constant whose pseudonym proves the key file matches the data directory.
+const KEY_CHECK_INPUT: (&str, &str) = ("cohort-key-check", "v1");
+
+impl Store {
+    /// Prepares `dir` as a new data directory (called by `cohort init`). The directory may exist but must be empty.
+    pub fn init(dir: &Path, keys: &KeyRing) -> Result<(), StoreError> {
+        let io = |source| StoreError::Io {
+            path: dir.to_path_buf(),
+            source,
+        };
+        if dir.exists() {
+            let mut entries = std::fs::read_dir(dir).map_err(io)?;
+            if entries.next().is_some() {
+                return Err(StoreError::NotADataDir(format!(
+                    "{} is not empty; `cohort init` needs a new or empty directory",
+                    dir.display()
+                )));
+            }
+        } else {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
+        }
+        std::fs::write(
+            dir.join(layout::MARKER_FILE),
+            format!("{STORE_FORMAT}\nThis folder holds a Cohort store. Its keys are in a separate key file.\n"),
+        )
+        .map_err(io)?;
+        let db = sled::Config::new().path(dir.join(layout::DB_DIR)).open()?;
+        let tree = db.open_tree("cohort")?;
+        let check = keys
+            .pseudonymiser()
+            .pseudonymise(KEY_CHECK_INPUT.0, KEY_CHECK_INPUT.1);
+        tree.insert(
+            keyspace::meta_key(meta::KEY_CHECK),
+            keyspace::pseudonym_key(0, &check).to_vec(),
+        )?;
+        tree.insert(keyspace::meta_key(meta::FORMAT), STORE_FORMAT.as_bytes())?;
+        db.flush()?;
+        Ok(())
+    }
+
+    /// Opens the data directory `dir` with the key ring `keys`.
+    pub fn open(dir: &Path, keys: KeyRing) -> Result<Self, StoreError> {
+        if !dir.join(layout::MARKER_FILE).is_file() {
+            return Err(StoreError::NotADataDir(format!(
+                "{} is not a Cohort data directory (no {} file); create one with `cohort init`",
+                dir.display(),
+                layout::MARKER_FILE
+            )));
+        }
+        let db = sled::Config::new()
+            .path(dir.join(layout::DB_DIR))
+            .mode(sled::Mode::HighThroughput)
+            .open()?;
+        let tree = db.open_tree("cohort")?;
+        Self::check_key(&tree, &keys, dir)?;
+        let vault = vault::KeyVault::open(&dir.join(layout::VAULT_FILE))?;
+
+        let vault_next = match tree.get(keyspace::meta_key(meta::VAULT_NEXT))? {
+            Some(v) => {
+                keyspace::u64_value(&v).ok_or_else(|| StoreError::Corrupt("vault_next".into()))?
+            }
+            None => 0,
+        };
+        let mut free_slots = BTreeSet::new();
+        for item in tree.scan_prefix([keyspace::FREE_SLOT]) {
+            let (k, _) = item?;
+            let slot = keyspace::u64_suffix(&k)
+                .ok_or_else(|| StoreError::Corrupt("free slot key".into()))?;
+            // A slot freed by a merge is shredded right after its commit; a crash in between leaves a key there.
+            // Shred again: it is idempotent.
+            if vault.in_use(slot)? {
+                vault.shred(slot)?;
+            }
+            free_slots.insert(slot);
+        }
+        vault.sync()?;
+        let frontier = match tree.get(keyspace::meta_key(meta::FRONTIER))? {
+            Some(v) => serde_json::from_slice(&v)
+                .map_err(|e| StoreError::Corrupt(format!("audit frontier: {e}")))?,
+            None => MerkleFrontier::default(),
+        };
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            db,
+            tree,
+            vault,
+            keys,
+            writer: Mutex::new(WriterState {
+                vault_next,
+                free_slots,
+                frontier,
+            }),
+        })
+    }
+
+    fn check_key(tree: &sled::Tree, keys: &KeyRing, dir: &Path) -> Result<(), StoreError> {
+        let stored = tree
+            .get(keyspace::meta_key(meta::KEY_CHECK))?
+            .ok_or_else(|| {
+                StoreError::NotADataDir(format!("{} has no key check", dir.display()))
+            })?;
+        let matches = keys
+            .pseudonymiser()
+            .pseudonymise_all(KEY_CHECK_INPUT.0, KEY_CHECK_INPUT.1)
+            .iter()
+            .any(|p| keyspace::pseudonym_key(0, p)[..] == stored[..]);
+        if matches {
+            Ok(())
+        } else {
+            Err(StoreError::WrongKeyFile {
+                dir: dir.to_path_buf(),
+            })
+        }
+    }
+
+    /// The key ring the store was opened with.
+    pub fn keys(&self) -> &KeyRing {
+        &self.keys
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Makes every write so far durable.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Finds the subject that any of `pseudonyms` (all key ids of any identifiers) points to.
+    pub fn find_subject(&self, pseudonyms: &[Pseudonym]) -> Result<Option<SubjectId>, StoreError> {
+        for p in pseudonyms {
+            if let Some(v) = self
+                .tree
+                .get(keyspace::pseudonym_key(keyspace::IDENTITY, p))?
+            {
+                return keyspace::subject_id_at(&v, 0)
+                    .map(Some)
+                    .ok_or_else(|| StoreError::Corrupt("identity entry".into()));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether any of `pseudonyms` is suppressed by an erasure.
+    pub fn is_suppressed(&self, pseudonyms: &[Pseudonym]) -> Result<bool, StoreError> {
+        for p in pseudonyms {
+            if self
+                .tree
+                .contains_key(keyspace::pseudonym_key(keyspace::SUPPRESSED, p))?
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
+/// Formats an instant as RFC 3339 in UTC with second precision, the one form timestamps are stored in, so that
+/// they compare correctly as strings.
+pub fn rfc3339(t: time::OffsetDateTime) -> String {
+    let t = t
+        .to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(t);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.unix_timestamp().to_string())
+}
+
+/// Day number (days since 1970-01-01, UTC) of an instant.
+pub fn day_number(t: time::OffsetDateTime) -> u32 {
+    u32::try_from(t.unix_timestamp().div_euclid(86_400)).unwrap_or(0)
+}

@@ -1,0 +1,292 @@
+//! The command line, as clap types. Every command and flag carries its help text here.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Cohort: a privacy-first, on-prem customer data platform host.
+///
+/// Stores profiles pseudonymised and encrypted, enforces consent and a GDPR policy file, and keeps a tamper-evident
+/// audit log of every access. Start with `cohort demo`, or `cohort init` then `cohort ingest`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cohort",
+    version,
+    propagate_version = true,
+    max_term_width = 110
+)]
+pub struct Cli {
+    /// Configuration file (TOML with data_dir, key_file, policy). Default: ./cohort.toml if present.
+    #[arg(long, global = true, env = "COHORT_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Data directory created by `cohort init`.
+    #[arg(long, global = true, env = "COHORT_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Key file created by `cohort init`. Default: <data-dir>.keys.json beside the data directory.
+    #[arg(long, global = true, env = "COHORT_KEY_FILE", value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+    /// GDPR policy file (YAML). See docs/policy-reference.md.
+    #[arg(long, global = true, env = "COHORT_POLICY", value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human, env = "COHORT_LOG_FORMAT")]
+    pub log_format: LogFormat,
+    /// More log output (-v info, -vv debug). Logs never contain raw identifiers.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a data directory and a key file (identity, master and signing keys; mode 0600).
+    Init,
+    /// Run the end-to-end demo on built-in synthetic data in a temporary directory.
+    Demo(DemoArgs),
+    /// Ingest canonical records (JSONL, one record per line; see schemas/record.schema.json).
+    Ingest(IngestArgs),
+    /// Grant, withdraw, refuse or show a person's consent for a purpose.
+    #[command(subcommand)]
+    Consent(ConsentCommand),
+    /// Data-subject rights: export (Art. 15/20), erase (Art. 17), restrict (Art. 18), object (Art. 21).
+    #[command(subcommand)]
+    Subject(SubjectCommand),
+    /// Check, explain (Art. 30 record) or diff policy files.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Verify, checkpoint or list the tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Apply the policy's retention periods (Art. 5(1)(e)).
+    #[command(subcommand)]
+    Retention(RetentionCommand),
+    /// Store maintenance: integrity check and statistics.
+    #[command(subcommand)]
+    Store(StoreCommand),
+    /// Key management.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Measure performance against a baseline in the same run.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Number of synthetic customers.
+    #[arg(long, default_value_t = 5_000)]
+    pub customers: usize,
+    /// Seed of the synthetic data (same seed, same data).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Keep the demo's data directory here instead of a temporary one (must not exist).
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Input file.
+    pub file: PathBuf,
+    /// Input format.
+    #[arg(long, value_enum, default_value_t = InputFormat::Jsonl)]
+    pub format: InputFormat,
+    /// Store the valid lines of a file that has invalid ones, reporting every skipped line.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Print one JSON line per commit on stdout ("committed through line N"), for supervisors and tests.
+    #[arg(long)]
+    pub progress_json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum InputFormat {
+    /// Canonical records, one JSON object per line.
+    Jsonl,
+}
+
+/// Who a command is about: one identifier that the policy declares.
+#[derive(Debug, Args, Clone)]
+#[group(required = true, multiple = false)]
+pub struct SubjectSelector {
+    /// The person's email address.
+    #[arg(long, value_name = "ADDRESS")]
+    pub email: Option<String>,
+    /// The person's phone number.
+    #[arg(long, value_name = "NUMBER")]
+    pub phone: Option<String>,
+    /// Any identifier, as KIND=VALUE (for example crm_id=H-1001).
+    #[arg(long = "id", value_name = "KIND=VALUE")]
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConsentCommand {
+    /// Record that the person granted consent.
+    Grant(ConsentArgs),
+    /// Record that the person withdrew consent (Art. 7(3)).
+    Withdraw(ConsentArgs),
+    /// Record that the person refused consent.
+    Refuse(ConsentArgs),
+    /// Show the person's consent state and history per purpose (ISO/IEC TS 27560 fields).
+    Show {
+        #[command(flatten)]
+        who: SubjectSelector,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ConsentArgs {
+    #[command(flatten)]
+    pub who: SubjectSelector,
+    /// Purpose id from the policy (must have legal_basis consent).
+    #[arg(long)]
+    pub purpose: String,
+    /// Where the consent was collected.
+    #[arg(long, default_value = "cli")]
+    pub source: String,
+    /// Privacy notice reference shown to the person.
+    #[arg(long)]
+    pub notice: Option<String>,
+    /// When the person expressed it (RFC 3339). Default: now.
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SubjectCommand {
+    /// Everything held about the person, decrypted, as JSON (Art. 15 access, Art. 20 portability).
+    Export {
+        #[command(flatten)]
+        who: SubjectSelector,
+        /// Write to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Erase the person by crypto-shredding (Art. 17); a re-import is then refused.
+    Erase {
+        #[command(flatten)]
+        who: SubjectSelector,
+        /// Why (for the tombstone and the audit log), e.g. art17-1-a.
+        #[arg(long)]
+        reason: String,
+        /// Request or ticket id. Default: a new random id.
+        #[arg(long)]
+        request_id: Option<String>,
+    },
+    /// Restrict processing (Art. 18): kept, but left out of every segment and export.
+    Restrict {
+        #[command(flatten)]
+        who: SubjectSelector,
+        /// Lift the restriction instead.
+        #[arg(long)]
+        lift: bool,
+    },
+    /// Record an objection (Art. 21): left out of legitimate-interest processing.
+    Object {
+        #[command(flatten)]
+        who: SubjectSelector,
+        /// Lift the objection instead.
+        #[arg(long)]
+        lift: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Validate policy files: schema, then semantic checks; errors name file, line and path.
+    Check {
+        /// Policy files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print the record of processing activities (GDPR Art. 30) as Markdown.
+    Explain {
+        /// Policy file.
+        file: PathBuf,
+    },
+    /// List what NEW widens or narrows compared with OLD, for an auditor's sign-off.
+    Diff {
+        /// The policy in force.
+        old: PathBuf,
+        /// The proposed policy.
+        new: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the Merkle log and check every signed checkpoint; fails on any altered, missing or moved entry.
+    Verify,
+    /// Print the newest signed checkpoint (size, root, signature) and the public key to check it.
+    Checkpoint,
+    /// List audit entries.
+    Log {
+        /// Only the last N entries.
+        #[arg(long, value_name = "N")]
+        tail: Option<usize>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Drop events and inactive profiles older than the policy's retention allows.
+    Sweep {
+        /// Evaluate as of this date (YYYY-MM-DD) instead of today.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Open every subject and check every index entry; exits non-zero on any problem.
+    Check,
+    /// Counts of what the store holds (no personal data).
+    Stats,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Add a new key of a kind; new data uses it, old keys stay for reading.
+    Rotate {
+        /// Which key.
+        #[arg(long, value_enum)]
+        kind: KeyKindArg,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KeyKindArg {
+    /// The HMAC key for pseudonyms (matches keep working: lookups try every identity key).
+    Identity,
+    /// The master key that wraps subject data keys.
+    Master,
+    /// The audit checkpoint signing key.
+    Signing,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Records/s of validate + pseudonymise + encrypt + store, beside plain sled writing the same keys and bytes.
+    Ingest {
+        /// Records per run.
+        #[arg(long, default_value_t = 100_000)]
+        records: usize,
+        /// Runs of each side; the median is reported.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
+}

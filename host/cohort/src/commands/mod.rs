@@ -1,0 +1,13 @@
+//! One module per top-level command.
+
+pub mod audit;
+pub mod bench;
+pub mod consent;
+pub mod demo;
+pub mod ingest;
+pub mod init;
+pub mod keys;
+pub mod policy;
+pub mod retention;
+pub mod store;
+pub mod subject;

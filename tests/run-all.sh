@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs Cohort's whole test suite on a machine that has only the Rust toolchain (rustup + cargo).
+# It installs what the build needs first, so it works on a fresh clone: `bash tests/run-all.sh`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The toolchain named in rust-toolchain.toml, with the components and targets the build uses. A toolchain file
+# alone does not add a target to a toolchain that is already installed, so add them explicitly (idempotent).
+toolchain=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
+rustup toolchain install "$toolchain" --profile minimal --component rustfmt --component clippy >/dev/null
+rustup target add --toolchain "$toolchain" wasm32-unknown-unknown >/dev/null
+
+cargo test --workspace --locked "$@"

@@ -1,0 +1,198 @@
+//! Shared helpers for the end-to-end tests: the built `cohort` binary, a fresh data directory per test, and a raw
+//! byte scan of files on disk.
+//!
+//! Tests use real parts only: the real binary as a child process, sled in a temp dir, real key files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// The `cohort` binary of this build, built on first use if the test run did not build it.
+pub fn cohort_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        // Test executables live in target/<profile>/deps; the binary is one level up.
+        let exe = std::env::current_exe().expect("current exe");
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target profile dir")
+            .to_path_buf();
+        let bin = profile_dir.join("cohort");
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-q", "-p", "cohort", "--bin", "cohort"])
+            .args(if profile_dir.ends_with("release") {
+                vec!["--release"]
+            } else {
+                vec![]
+            })
+            .current_dir(repo_root())
+            .status()
+            .expect("cargo build");
+        assert!(status.success(), "building the cohort binary failed");
+        assert!(bin.is_file(), "no binary at {}", bin.display());
+        bin
+    })
+    .clone()
+}
+
+/// A fresh data directory with its key file, initialised by `cohort init`, and a policy.
+pub struct Env {
+    /// Keeps the temporary folder alive.
+    pub tmp: tempfile::TempDir,
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// The key file (outside the data directory).
+    pub key_file: PathBuf,
+    /// The policy file.
+    pub policy: PathBuf,
+}
+
+impl Env {
+    /// A new store under `policies/<policy>`.
+    pub fn new(policy: &str) -> Self {
+        Self::with_policy_file(repo_root().join("policies").join(policy))
+    }
+
+    /// A new store under the given policy file.
+    pub fn with_policy_file(policy: PathBuf) -> Self {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let env = Self {
+            data_dir: tmp.path().join("data"),
+            key_file: tmp.path().join("data.keys.json"),
+            policy,
+            tmp,
+        };
+        let out = env.run(&["init"]);
+        assert!(out.status.success(), "init failed: {}", stderr(&out));
+        env
+    }
+
+    /// A `cohort` command with this store's locations.
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new(cohort_bin());
+        c.arg("--data-dir")
+            .arg(&self.data_dir)
+            .arg("--key-file")
+            .arg(&self.key_file)
+            .arg("--policy")
+            .arg(&self.policy)
+            .env_remove("COHORT_DATA_DIR")
+            .env_remove("COHORT_KEY_FILE")
+            .env_remove("COHORT_POLICY")
+            .env_remove("COHORT_CONFIG")
+            .current_dir(self.tmp.path());
+        c
+    }
+
+    /// Runs `cohort <args>` and returns its output.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("run cohort")
+    }
+
+    /// Runs `cohort <args>`, asserts success, returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "cohort {args:?} failed ({:?}):\n{}\n{}",
+            out.status.code(),
+            stdout(&out),
+            stderr(&out)
+        );
+        stdout(&out)
+    }
+
+    /// Runs `cohort --json <args>`, asserts success, parses stdout.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let text = self.ok(&all);
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    }
+
+    /// Writes `lines` as a file in the temp folder and returns its path as a string.
+    pub fn write_input(&self, name: &str, lines: &[String]) -> String {
+        let path = self.tmp.path().join(name);
+        std::fs::write(&path, lines.join("\n") + "\n").expect("write input");
+        path.to_string_lossy().into_owned()
+    }
+
+    /// Store statistics.
+    pub fn stats(&self) -> serde_json::Value {
+        self.json(&["store", "stats"])
+    }
+}
+
+/// stdout as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Every (file, needle) pair where a needle occurs in a file under `dir`, reading raw bytes.
+pub fn scan_files<N: AsRef<[u8]>>(dir: &Path, needles: &[N]) -> Vec<(PathBuf, String)> {
+    let patterns: Vec<&[u8]> = needles
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|n| !n.is_empty())
+        .collect();
+    let matcher = aho_corasick::AhoCorasick::new(&patterns).expect("patterns");
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read_dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let bytes = std::fs::read(&path).expect("read file");
+            for m in matcher.find_iter(&bytes) {
+                let p = patterns[m.pattern().as_usize()];
+                hits.push((path.clone(), String::from_utf8_lossy(p).into_owned()));
+            }
+        }
+    }
+    hits
+}
+
+/// Total bytes of the files under `dir` (to show a scan looked at something).
+pub fn dir_size(dir: &Path) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read_dir") {
+            let entry = entry.expect("entry");
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                total += entry.metadata().map(|m| m.len()).unwrap_or(0);
+            }
+        }
+    }
+    total
+}
+
+/// A canonical record line.
+pub fn record(
+    source: &str,
+    identifiers: serde_json::Value,
+    attributes: serde_json::Value,
+) -> String {
+    serde_json::json!({"source": source, "identifiers": identifiers, "attributes": attributes})
+        .to_string()
+}
