@@ -19,8 +19,7 @@ fn demo_data_resolves_to_the_expected_profiles_and_drops_what_the_policy_forbids
     cohort_crypto::KeyRing::create(&key_file, "t").unwrap();
     let keys = cohort_crypto::KeyRing::load(&key_file).unwrap();
     let dir = tmp.path().join("data");
-    cohort_store::Store::init(&dir, &keys).unwrap();
-    let store = cohort_store::Store::open(&dir, keys).unwrap();
+    let store = cohort_store::Store::init(&dir, keys).unwrap();
     let policy =
         cohort_policy::load_policy(&repo_root().join("policies/example-retail.yaml")).unwrap();
 

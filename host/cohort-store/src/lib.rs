@@ -74,6 +74,15 @@ pub enum StoreError {
         /// The data directory.
         dir: PathBuf,
     },
+    /// Another process holds the data directory.
+    #[error(
+        "the data directory {dir} is in use by another process (another `cohort` command or `cohort serve`); \
+         wait for it to finish"
+    )]
+    Locked {
+        /// The data directory.
+        dir: PathBuf,
+    },
     /// Stored bytes do not have the expected shape.
     #[error("corrupt store: {0}")]
     Corrupt(String),
@@ -130,14 +139,19 @@ pub(crate) mod meta {
     pub const POLICY: &str = "policy_sha256";
 }
 
+/// How long opening waits for the database lock. sled releases it when its background flusher (every 500 ms by
+/// default) lets go of a closed handle, so a few seconds cover a process that just exited or closed.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The store format this build writes.
 const STORE_FORMAT: &str = "cohort-store/v1";
 /// The constant whose pseudonym proves the key file matches the data directory.
 const KEY_CHECK_INPUT: (&str, &str) = ("cohort-key-check", "v1");
 
 impl Store {
-    /// Prepares `dir` as a new data directory (called by `cohort init`). The directory may exist but must be empty.
-    pub fn init(dir: &Path, keys: &KeyRing) -> Result<(), StoreError> {
+    /// Prepares `dir` as a new data directory (called by `cohort init`) and opens it. The directory may exist but
+    /// must be empty.
+    pub fn init(dir: &Path, keys: KeyRing) -> Result<Self, StoreError> {
         let io = |source| StoreError::Io {
             path: dir.to_path_buf(),
             source,
@@ -158,12 +172,7 @@ impl Store {
             use std::os::unix::fs::PermissionsExt as _;
             std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
         }
-        std::fs::write(
-            dir.join(layout::MARKER_FILE),
-            format!("{STORE_FORMAT}\nThis folder holds a Cohort store. Its keys are in a separate key file.\n"),
-        )
-        .map_err(io)?;
-        let db = sled::Config::new().path(dir.join(layout::DB_DIR)).open()?;
+        let db = Self::open_db(dir)?;
         let tree = db.open_tree("cohort")?;
         let check = keys
             .pseudonymiser()
@@ -174,7 +183,36 @@ impl Store {
         )?;
         tree.insert(keyspace::meta_key(meta::FORMAT), STORE_FORMAT.as_bytes())?;
         db.flush()?;
-        Ok(())
+        // The marker goes last: a directory without it is not a store, so an interrupted init is visible as such.
+        std::fs::write(
+            dir.join(layout::MARKER_FILE),
+            format!("{STORE_FORMAT}\nThis folder holds a Cohort store. Its keys are in a separate key file.\n"),
+        )
+        .map_err(io)?;
+        Self::with_db(dir, db, keys)
+    }
+
+    /// Opens the sled database, waiting a little while another process (or a just-closed handle whose background
+    /// flusher has not exited yet) holds its lock.
+    fn open_db(dir: &Path) -> Result<sled::Db, StoreError> {
+        let deadline = std::time::Instant::now() + LOCK_WAIT;
+        loop {
+            let result = sled::Config::new()
+                .path(dir.join(layout::DB_DIR))
+                .mode(sled::Mode::HighThroughput)
+                .open();
+            match result {
+                Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    if std::time::Instant::now() >= deadline {
+                        return Err(StoreError::Locked {
+                            dir: dir.to_path_buf(),
+                        });
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => return Ok(other?),
+            }
+        }
     }
 
     /// Opens the data directory `dir` with the key ring `keys`.
@@ -186,10 +224,11 @@ impl Store {
                 layout::MARKER_FILE
             )));
         }
-        let db = sled::Config::new()
-            .path(dir.join(layout::DB_DIR))
-            .mode(sled::Mode::HighThroughput)
-            .open()?;
+        let db = Self::open_db(dir)?;
+        Self::with_db(dir, db, keys)
+    }
+
+    fn with_db(dir: &Path, db: sled::Db, keys: KeyRing) -> Result<Self, StoreError> {
         let tree = db.open_tree("cohort")?;
         Self::check_key(&tree, &keys, dir)?;
         let vault = vault::KeyVault::open(&dir.join(layout::VAULT_FILE))?;

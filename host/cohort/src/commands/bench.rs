@@ -56,8 +56,7 @@ pub fn run(ctx: &Ctx, command: BenchCommand) -> Result<()> {
         KeyRing::create(&key_file, "bench")?;
         let keys = KeyRing::load(&key_file)?;
         let dir = tmp.path().join("data");
-        Store::init(&dir, &keys)?;
-        let store = Store::open(&dir, keys)?;
+        let store = Store::init(&dir, keys)?;
         let options = IngestOptions {
             actor: "bench".into(),
             ..IngestOptions::default()

@@ -54,8 +54,7 @@ pub fn run(ctx: &Ctx, args: &DemoArgs) -> Result<()> {
         &cohort_store::rfc3339(time::OffsetDateTime::now_utc()),
     )?;
     let keys = KeyRing::load(&key_file)?;
-    Store::init(&data_dir, &keys)?;
-    let store = Store::open(&data_dir, keys)?;
+    let store = Store::init(&data_dir, keys)?;
     store.note_policy(policy.sha256_hex(), policy.id(), policy.version(), "demo")?;
     println!(
         "1. Initialised {} with a separate key file (0600).",

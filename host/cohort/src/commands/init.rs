@@ -17,8 +17,8 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     let created = cohort_store::rfc3339(time::OffsetDateTime::now_utc());
     KeyRing::create(&key_file, &created)?;
     let keys = KeyRing::load(&key_file)?;
-    Store::init(&dir, &keys).with_context(|| format!("initialising {}", dir.display()))?;
-    let store = Store::open(&dir, keys)?;
+    let store =
+        Store::init(&dir, keys).with_context(|| format!("initialising {}", dir.display()))?;
     store.audit(cohort_store::AuditRecord::new(
         &ctx.actor,
         "store.init",
