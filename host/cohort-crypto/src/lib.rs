@@ -66,12 +66,64 @@ pub enum CryptoError {
     Random,
 }
 
-/// Fills `buf` from the operating system's CSPRNG (ring's `SystemRandom`).
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_bytes_are_fresh_across_pool_refills() {
+        let mut seen = std::collections::HashSet::new();
+        // More draws than one pool holds, so refills are crossed.
+        for _ in 0..(RANDOM_POOL_BYTES / 16) * 3 {
+            let mut b = [0u8; 16];
+            random_bytes(&mut b).unwrap();
+            assert!(seen.insert(b), "a 128-bit random value repeated");
+        }
+        let mut big = vec![0u8; RANDOM_POOL_BYTES * 2];
+        random_bytes(&mut big).unwrap();
+        assert!(big.iter().any(|b| *b != 0));
+    }
+}
+
+/// Bytes of OS randomness kept per thread. One `getrandom` call serves many keys and nonces: ingest makes three
+/// random values per new subject, and a system call for each was a measurable share of the write path.
+const RANDOM_POOL_BYTES: usize = 4096;
+
+thread_local! {
+    static POOL: std::cell::RefCell<RandomPool> = const { std::cell::RefCell::new(RandomPool { buf: [0; RANDOM_POOL_BYTES], pos: RANDOM_POOL_BYTES }) };
+}
+
+/// Output of the OS CSPRNG not handed out yet. Every byte is handed out once and zeroed as it leaves, so the pool
+/// never holds a copy of a key or nonce already in use.
+struct RandomPool {
+    buf: [u8; RANDOM_POOL_BYTES],
+    pos: usize,
+}
+
+/// Fills `buf` with bytes from the operating system's CSPRNG (ring's `SystemRandom`), drawn through a small
+/// per-thread pool.
 pub fn random_bytes(buf: &mut [u8]) -> Result<(), CryptoError> {
     use ring::rand::SecureRandom;
-    ring::rand::SystemRandom::new()
-        .fill(buf)
-        .map_err(|_| CryptoError::Random)
+    if buf.len() > RANDOM_POOL_BYTES / 4 {
+        return ring::rand::SystemRandom::new()
+            .fill(buf)
+            .map_err(|_| CryptoError::Random);
+    }
+    POOL.with(|pool| {
+        let mut pool = pool.borrow_mut();
+        if RANDOM_POOL_BYTES - pool.pos < buf.len() {
+            ring::rand::SystemRandom::new()
+                .fill(&mut pool.buf)
+                .map_err(|_| CryptoError::Random)?;
+            pool.pos = 0;
+        }
+        let start = pool.pos;
+        let end = start + buf.len();
+        buf.copy_from_slice(&pool.buf[start..end]);
+        zeroize::Zeroize::zeroize(&mut pool.buf[start..end]);
+        pool.pos = end;
+        Ok(())
+    })
 }
 
 /// SHA-256 of `bytes`, as lowercase hex. Used for policy hashes and plugin package hashes.

@@ -25,6 +25,10 @@ use std::path::{Path, PathBuf};
 /// Records per commit. Each commit is one sled batch plus one fsync; 2,000 keeps a batch's overlay to a few MiB and
 /// a crash loses at most a few hundred milliseconds of work, while the fsync cost is spread thin.
 pub const COMMIT_EVERY_RECORDS: usize = 2_000;
+/// Prepared records handed from the reading thread to the storing thread at a time.
+const PIPELINE_CHUNK: usize = 256;
+/// Chunks in flight between the two threads (bounds memory to a few thousand prepared records).
+const PIPELINE_DEPTH: usize = 8;
 /// Errors kept in full for the report; beyond this they are only counted.
 pub const MAX_REPORTED_ERRORS: usize = 1_000;
 
@@ -288,51 +292,87 @@ pub fn ingest_jsonl_file(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut reader = LineReader::new(open()?);
-    let mut prepared = std::iter::from_fn(|| {
-        loop {
-            match reader.next_line() {
-                Err(e) => return Some(Err(e)),
-                Ok(None) => return None,
-                Ok(Some(line)) => {
-                    let n = match &line {
-                        Line::Text { number, .. }
-                        | Line::TooLong { number }
-                        | Line::NotUtf8 { number, .. } => *number,
-                    };
-                    if invalid.contains(&n) {
-                        continue;
+    // A producer thread reads and prepares lines while this thread stores them: on two cores the CPU-bound
+    // preparation (parsing, schema, HMAC) overlaps the store's work. The channel is bounded, so memory stays small.
+    let reader = LineReader::new(open()?);
+    type Chunk = Result<Vec<(u64, prepare::Prepared)>, IngestError>;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(PIPELINE_DEPTH);
+    let invalid = &invalid;
+    let preparer = &preparer;
+    std::thread::scope(|scope| -> Result<(), IngestError> {
+        scope.spawn(move || {
+            let mut reader = reader;
+            let mut chunk = Vec::with_capacity(PIPELINE_CHUNK);
+            loop {
+                let line = match reader.next_line() {
+                    Err(source) => {
+                        let _ = tx.send(Err(IngestError::Io {
+                            path: path.to_path_buf(),
+                            source,
+                        }));
+                        return;
                     }
-                    return Some(Ok(check_line(line, &preparer, now)));
+                    Ok(None) => break,
+                    Ok(Some(line)) => line,
+                };
+                let n = match &line {
+                    Line::Text { number, .. }
+                    | Line::TooLong { number }
+                    | Line::NotUtf8 { number, .. } => *number,
+                };
+                if invalid.contains(&n) {
+                    continue;
+                }
+                match check_line(line, preparer, now) {
+                    Ok(p) => chunk.push(p),
+                    // A line valid in pass 1 is valid in pass 2 (same bytes, policy and clock) unless the file
+                    // changed underneath us.
+                    Err((number, _)) => {
+                        let _ = tx.send(Err(IngestError::Io {
+                            path: path.to_path_buf(),
+                            source: std::io::Error::other(format!(
+                                "line {number} changed while it was being ingested"
+                            )),
+                        }));
+                        return;
+                    }
+                }
+                if chunk.len() == PIPELINE_CHUNK && tx.send(Ok(std::mem::take(&mut chunk))).is_err()
+                {
+                    return;
                 }
             }
-        }
-    });
-    let mut source = || -> Option<Result<(u64, prepare::Prepared), IngestError>> {
-        match prepared.next()? {
-            Err(e) => Some(Err(IngestError::Io {
-                path: path.to_path_buf(),
-                source: e,
-            })),
-            // A line valid in pass 1 is valid in pass 2: the same bytes, policy and clock.
-            Ok(Ok(p)) => Some(Ok(p)),
-            Ok(Err((number, _))) => Some(Err(IngestError::Io {
-                path: path.to_path_buf(),
-                source: std::io::Error::other(format!(
-                    "line {number} changed while it was being ingested"
-                )),
-            })),
-        }
-    };
-    store_prepared(
-        store,
-        policy,
-        &mut source,
-        &file_name,
-        options,
-        &mut summary,
-        progress,
-    )?;
+            if !chunk.is_empty() {
+                let _ = tx.send(Ok(chunk));
+            }
+        });
+        // Owned here, so that it is dropped when this closure returns, before the scope joins the producer: a
+        // producer blocked on a full channel then wakes with an error instead of waiting forever.
+        let rx = rx;
+        let mut pending = Vec::new().into_iter();
+        let mut source = || -> Option<Result<(u64, prepare::Prepared), IngestError>> {
+            loop {
+                if let Some(item) = pending.next() {
+                    return Some(Ok(item));
+                }
+                match rx.recv() {
+                    Ok(Ok(chunk)) => pending = chunk.into_iter(),
+                    Ok(Err(e)) => return Some(Err(e)),
+                    Err(_) => return None,
+                }
+            }
+        };
+        // On a store error the closure (and with it the receiver) is dropped, which stops the producer.
+        store_prepared(
+            store,
+            policy,
+            &mut source,
+            &file_name,
+            options,
+            &mut summary,
+            progress,
+        )
+    })?;
     Ok(summary)
 }
 
@@ -353,16 +393,44 @@ pub fn ingest_values(
         lines: records.len() as u64,
         ..IngestSummary::default()
     };
+    // Preparation (schema, normalisation, HMAC, minimisation) is independent per record: spread it over the
+    // cores, keeping input order, while the store's single writer waits for the result.
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let per = records.len().div_ceil(workers).max(1);
+    let prepared: Vec<Result<prepare::Prepared, Vec<FieldError>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = records
+            .chunks(per)
+            .map(|chunk| {
+                let preparer = &preparer;
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|value| {
+                            let schema_errors = schema::validate(value);
+                            if schema_errors.is_empty() {
+                                preparer.prepare(value, now)
+                            } else {
+                                Err(schema_errors)
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(v) => v,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    });
     let mut ready = Vec::with_capacity(records.len());
     let mut errors = Vec::new();
-    for (i, value) in records.iter().enumerate() {
+    for (i, result) in prepared.into_iter().enumerate() {
         let number = i as u64 + 1;
-        let schema_errors = schema::validate(value);
-        let result = if schema_errors.is_empty() {
-            preparer.prepare(value, now)
-        } else {
-            Err(schema_errors)
-        };
         match result {
             Ok(p) => ready.push((number, p)),
             Err(errs) => {

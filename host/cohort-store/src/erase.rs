@@ -146,6 +146,7 @@ impl Store {
         self.db.flush()?;
         state.frontier = frontier;
         state.free_slots.insert(header.vault_slot);
+        state.has_suppressions |= suppressed > 0;
         tracing::info!(subject = %id, suppressed, audit_seq = seq, "erased subject (data key shredded)");
         Ok(ErasureReport {
             subject: id.to_hex(),

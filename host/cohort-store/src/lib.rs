@@ -109,6 +109,8 @@ pub mod layout {
 
 /// State owned by the single writer: slot allocation and the audit frontier.
 pub(crate) struct WriterState {
+    /// Whether any identifier is suppressed; while none is, the write path skips the suppression lookups.
+    pub(crate) has_suppressions: bool,
     pub(crate) vault_next: u64,
     pub(crate) free_slots: BTreeSet<u64>,
     pub(crate) frontier: MerkleFrontier,
@@ -257,6 +259,7 @@ impl Store {
                 .map_err(|e| StoreError::Corrupt(format!("audit frontier: {e}")))?,
             None => MerkleFrontier::default(),
         };
+        let has_suppressions = tree.scan_prefix([keyspace::SUPPRESSED]).next().is_some();
         Ok(Self {
             dir: dir.to_path_buf(),
             db,
@@ -264,6 +267,7 @@ impl Store {
             vault,
             keys,
             writer: Mutex::new(WriterState {
+                has_suppressions,
                 vault_next,
                 free_slots,
                 frontier,

@@ -76,21 +76,44 @@ impl KeyVault {
         }
     }
 
-    /// Writes `wrapped` for `subject` into `slot`. Not durable until [`KeyVault::sync`].
-    pub fn write(
+    /// Writes many wrapped keys, coalescing runs of consecutive slots into one write each (a batch of new subjects
+    /// takes consecutive slots, so a whole commit is usually one write). Not durable until [`KeyVault::sync`].
+    pub fn write_many(
         &self,
-        slot: u64,
-        subject: &[u8; 16],
-        wrapped: &WrappedKey,
+        keys: &mut [(u64, crate::SubjectId, WrappedKey)],
     ) -> Result<(), StoreError> {
+        keys.sort_by_key(|(slot, _, _)| *slot);
+        let mut run: Vec<u8> = Vec::new();
+        let mut run_start = 0u64;
+        let mut next = None;
+        for (slot, id, wrapped) in keys.iter() {
+            if next != Some(*slot) {
+                if !run.is_empty() {
+                    self.file
+                        .write_all_at(&run, Self::offset(run_start))
+                        .map_err(|e| self.io(e))?;
+                    run.clear();
+                }
+                run_start = *slot;
+            }
+            run.extend_from_slice(&Self::encode_slot(id.bytes(), wrapped));
+            next = Some(slot + 1);
+        }
+        if !run.is_empty() {
+            self.file
+                .write_all_at(&run, Self::offset(run_start))
+                .map_err(|e| self.io(e))?;
+        }
+        Ok(())
+    }
+
+    fn encode_slot(subject: &[u8; 16], wrapped: &WrappedKey) -> [u8; SLOT_LEN as usize] {
         let mut buf = [0u8; SLOT_LEN as usize];
         buf[0] = STATE_IN_USE;
         buf[4..8].copy_from_slice(&wrapped.master_key_id.to_be_bytes());
         buf[8..24].copy_from_slice(subject);
         buf[24..24 + WRAPPED_KEY_LEN].copy_from_slice(&wrapped.bytes);
-        self.file
-            .write_all_at(&buf, Self::offset(slot))
-            .map_err(|e| self.io(e))
+        buf
     }
 
     /// Reads the wrapped key in `slot`, checking that it belongs to `subject`.

@@ -183,6 +183,8 @@ pub struct WriteBatch<'s> {
     removed_pages: Vec<[u8; 21]>,
     /// Vault slots allocated in this batch.
     new_slots: Vec<u64>,
+    /// Wrapped keys of subjects created in this batch, written to the vault at commit in as few writes as possible.
+    new_keys: Vec<(u64, SubjectId, WrappedKey)>,
     /// Vault slots freed by merges; shredded after commit.
     freed_slots: Vec<u64>,
     next_slot: u64,
@@ -209,6 +211,7 @@ impl Store {
             removed: BTreeSet::new(),
             removed_pages: Vec::new(),
             new_slots: Vec::new(),
+            new_keys: Vec::new(),
             freed_slots: Vec::new(),
             next_slot,
             lifted_suppressions: Vec::new(),
@@ -236,6 +239,9 @@ impl WriteBatch<'_> {
 
     /// Returns the erased-at time of the first suppressed pseudonym of the change, if any.
     fn suppression(&self, change: &Change) -> Result<Option<Suppressed>, StoreError> {
+        if !self.state.has_suppressions {
+            return Ok(None);
+        }
         let mut found = None;
         let mut keys = Vec::new();
         for id in &change.identifiers {
@@ -388,9 +394,9 @@ impl WriteBatch<'_> {
             .keys
             .masters()
             .wrap(&key, &wrap_context(&id, slot))?;
-        // The slot is written now but only referenced by sled after commit; a crash before commit leaves it
-        // beyond the persisted `vault_next` (or still in the free list), so it is reused, never leaked.
-        self.store.vault.write(slot, id.bytes(), &wrapped)?;
+        // The slot is written at commit, before sled references it; a crash in between leaves it beyond the
+        // persisted `vault_next` (or still in the free list), so it is reused, never leaked.
+        self.new_keys.push((slot, id, wrapped));
         self.subjects.insert(
             id,
             Pending {
@@ -445,7 +451,7 @@ impl WriteBatch<'_> {
             // Allocated in this batch and never committed: shred it now. A slot taken from the free list simply
             // stays free; a fresh one joins the free list.
             self.new_slots.retain(|s| *s != slot);
-            self.store.vault.shred(slot)?;
+            self.new_keys.retain(|(s, _, _)| *s != slot);
             if !self.state.free_slots.contains(&slot) {
                 self.freed_slots.push(slot);
             }
@@ -600,6 +606,7 @@ impl WriteBatch<'_> {
         let seq = audit_log::append_to_batch(self.store, &mut batch, &mut frontier, &record)?;
 
         // Keys first: the vault must hold every new wrapped key before sled references it.
+        self.store.vault.write_many(&mut self.new_keys)?;
         self.store.vault.sync()?;
         self.store.tree.apply_batch(batch)?;
         self.store.db.flush()?;
