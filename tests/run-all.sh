@@ -10,4 +10,11 @@ toolchain=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
 rustup toolchain install "$toolchain" --profile minimal --component rustfmt --component clippy >/dev/null
 rustup target add --toolchain "$toolchain" wasm32-unknown-unknown >/dev/null
 
+# The plugins are a cargo workspace of their own (plugins/Cargo.toml). Cargo reads plugins/.cargo/config.toml, which
+# links them into WebAssembly components, only when run from plugins/ (not with --manifest-path from here), hence
+# the `cd`. Build the components first, so a plugin that does not build fails early and plainly; then test the
+# plugins' logic natively (which also checks the components' imports).
+(cd plugins && cargo build --release --target wasm32-unknown-unknown --locked)
+(cd plugins && cargo test --locked)
+
 cargo test --workspace --locked "$@"

@@ -196,3 +196,93 @@ pub fn record(
     serde_json::json!({"source": source, "identifiers": identifiers, "attributes": attributes})
         .to_string()
 }
+
+/// Builds every plugin in `plugins/` to WebAssembly components (once per test process) and returns the folder of
+/// the `.wasm` files.
+pub fn built_plugins() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let plugins = repo_root().join("plugins");
+        let out = plugins.join("target/wasm32-unknown-unknown/release");
+        // For iterating on the host while plugins/ is mid-edit: reuse what is already built.
+        if std::env::var_os("COHORT_SKIP_PLUGIN_BUILD").is_some() && out.is_dir() {
+            return out;
+        }
+        let status = Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "-q",
+                "--release",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--locked",
+            ])
+            .current_dir(&plugins)
+            // The outer test build's flags are for the host target, not for wasm.
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_TARGET_DIR")
+            .status()
+            .expect("cargo build of plugins/");
+        assert!(status.success(), "building the plugins failed");
+        plugins.join("target/wasm32-unknown-unknown/release")
+    })
+    .clone()
+}
+
+/// The component bytes and manifest text of the plugin in `plugins/<dir>` (for example `fixtures/hostile-loop`).
+pub fn plugin(dir: &str) -> (Vec<u8>, String) {
+    let crate_dir = repo_root().join("plugins").join(dir);
+    let name = crate_dir
+        .file_name()
+        .expect("plugin dir name")
+        .to_string_lossy()
+        .replace('-', "_");
+    let wasm = std::fs::read(built_plugins().join(format!("{name}.wasm"))).expect("built plugin");
+    let manifest = std::fs::read_to_string(crate_dir.join("manifest.toml")).expect("manifest.toml");
+    (wasm, manifest)
+}
+
+/// A policy file based on `policies/example-retail.yaml` whose plugin section trusts `publisher` with
+/// `public_key` ("ed25519:...") and allows each (plugin, purposes) pair. Returns its path.
+pub fn policy_trusting(
+    dir: &Path,
+    publisher: &str,
+    public_key: &str,
+    allow: &[(&str, &[&str])],
+) -> PathBuf {
+    let base =
+        std::fs::read_to_string(repo_root().join("policies/example-retail.yaml")).expect("policy");
+    let start = base.find("\nplugins:").expect("plugins section") + 1;
+    let mut rest_at = base[start..]
+        .find("\n\n")
+        .map(|i| start + i)
+        .unwrap_or(base.len());
+    // Skip the plugin section's lines (indented or list items) up to the next top-level key.
+    for (i, _) in base[start..].match_indices('\n') {
+        let line_start = start + i + 1;
+        let line = &base[line_start..];
+        if !line.is_empty()
+            && !line.starts_with(' ')
+            && !line.starts_with('#')
+            && !line.starts_with('\n')
+        {
+            rest_at = line_start;
+            break;
+        }
+        rest_at = base.len();
+    }
+    let mut section = format!(
+        "plugins:\n  trusted_publishers:\n    - {{ name: {publisher}, key: \"{public_key}\" }}\n  allow:\n"
+    );
+    for (plugin, purposes) in allow {
+        section.push_str(&format!(
+            "    - {{ plugin: {plugin}, purposes: [{}] }}\n",
+            purposes.join(", ")
+        ));
+    }
+    let text = format!("{}{}{}", &base[..start], section, &base[rest_at..]);
+    let path = dir.join("policy-with-plugins.yaml");
+    std::fs::write(&path, text).expect("write policy");
+    path
+}

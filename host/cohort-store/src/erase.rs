@@ -100,6 +100,9 @@ impl Store {
         for page in 0..header.event_pages {
             batch.remove(&keyspace::event_page_key(id, page)[..]);
         }
+        for k in self.membership_keys(id)? {
+            batch.remove(k);
+        }
         let mut suppressed = 0u64;
         for k in &pseudonym_keys {
             batch.remove(&k[..]);

@@ -14,6 +14,8 @@
 //! | `F` | vault slot (u64) | empty: a free key-vault slot |
 //! | `A` | sequence (u64) | audit entry bytes |
 //! | `C` | log size (u64) | signed checkpoint (JSON) |
+//! | `G` | subject id (16) ‖ purpose ‖ 0 ‖ plugin id | sealed memberships of the subject from that run scope |
+//! | `R` | run id | segmentation run record (JSON, no personal data) |
 //! | `M` | name | store metadata |
 
 use crate::subject::SubjectId;
@@ -37,6 +39,10 @@ pub const AUDIT: u8 = b'A';
 pub const CHECKPOINT: u8 = b'C';
 /// Metadata.
 pub const META: u8 = b'M';
+/// Segment memberships.
+pub const MEMBERSHIP: u8 = b'G';
+/// Segmentation run records.
+pub const RUN: u8 = b'R';
 
 /// Key of a pseudonym in the identity index (`I`) or the suppression list (`X`).
 pub fn pseudonym_key(prefix: u8, p: &Pseudonym) -> [u8; 37] {

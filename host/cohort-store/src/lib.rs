@@ -19,6 +19,7 @@ mod integrity;
 pub mod keyspace;
 mod read;
 mod retention;
+mod segments;
 pub mod subject;
 mod vault;
 mod writer;
@@ -29,6 +30,7 @@ pub use erase::{ErasureReport, ErasureRequest};
 pub use integrity::IntegrityReport;
 pub use read::{StoreStats, SubjectView};
 pub use retention::{RetentionCutoffs, SweepReport};
+pub use segments::{Membership, MembershipChange, PluginMemberships};
 pub use subject::{
     AttributeValue, StoredEvent, StoredIdentifier, SubjectBody, SubjectFlags, SubjectHeader,
     SubjectId,

@@ -1,0 +1,382 @@
+//! Running a segmenter: host-side profile and assignment types, conversion to the WIT types, and a run that feeds
+//! profiles in chunks and pages assignments out, every call guarded by the plugin's limits.
+
+use crate::PluginError;
+use crate::bindings::segmenter as wit;
+use crate::host::HostState;
+use crate::loaded::{CallStats, LoadedPlugin, Pre, guarded};
+use std::collections::HashSet;
+use wasmtime::Store;
+use wasmtime::component::ResourceAny;
+
+/// Assignments asked for per `drain` call.
+const DRAIN_PAGE: u32 = 10_000;
+
+/// A scalar value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// Text.
+    Text(String),
+    /// A number.
+    Number(f64),
+    /// A boolean.
+    Boolean(bool),
+}
+
+/// One attribute of a projected profile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attribute {
+    /// Its name.
+    pub name: String,
+    /// Its value.
+    pub value: Value,
+}
+
+/// One event of a projected profile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Event type.
+    pub event_type: String,
+    /// Seconds since the epoch.
+    pub at: i64,
+    /// Properties.
+    pub properties: Vec<(String, Value)>,
+}
+
+/// A profile as a segmenter sees it: a run-scoped token and the projected attributes and events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    /// Pseudonymous token, valid for one run.
+    pub token: String,
+    /// Attributes.
+    pub attributes: Vec<Attribute>,
+    /// Events.
+    pub events: Vec<Event>,
+}
+
+/// One membership a segmenter assigned.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Assignment {
+    /// The profile's token.
+    pub token: String,
+    /// The segment id (declared in the manifest).
+    pub segment: String,
+    /// Score in [0, 1].
+    pub score: f64,
+    /// Reasons a person can read.
+    pub reasons: Vec<String>,
+}
+
+/// A segment a plugin declares.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SegmentDef {
+    /// Segment id.
+    pub id: String,
+    /// Description.
+    pub description: String,
+}
+
+fn to_wit_value(v: &Value) -> wit::cohort::plugin::types::Value {
+    use wit::cohort::plugin::types::Value as W;
+    match v {
+        Value::Text(s) => W::Text(s.clone()),
+        Value::Number(n) => W::Number(*n),
+        Value::Boolean(b) => W::Boolean(*b),
+    }
+}
+
+fn to_wit_profile(p: &Profile) -> wit::exports::cohort::plugin::segmenter::Profile {
+    use wit::exports::cohort::plugin::segmenter as s;
+    s::Profile {
+        token: p.token.clone(),
+        attributes: p
+            .attributes
+            .iter()
+            .map(|a| s::Attribute {
+                name: a.name.clone(),
+                value: to_wit_value(&a.value),
+            })
+            .collect(),
+        events: p
+            .events
+            .iter()
+            .map(|e| s::Event {
+                event_type: e.event_type.clone(),
+                at: e.at,
+                properties: e
+                    .properties
+                    .iter()
+                    .map(|(k, v)| (k.clone(), to_wit_value(v)))
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// A segmentation run inside one plugin instance.
+pub struct SegmenterRun<'p> {
+    plugin: &'p LoadedPlugin,
+    store: Store<HostState>,
+    bindings: wit::SegmenterPlugin,
+    run: ResourceAny,
+    tokens: HashSet<String>,
+    failed: bool,
+    /// Cost of every call so far, summed (peak memory: the maximum).
+    pub stats: CallStats,
+}
+
+impl LoadedPlugin {
+    fn segmenter_instance(
+        &self,
+    ) -> Result<(Store<HostState>, wit::SegmenterPlugin, CallStats), PluginError> {
+        let Pre::Segmenter(pre) = &self.pre else {
+            return Err(PluginError::Protocol {
+                plugin: self.name.clone(),
+                message: "is a connector, not a segmenter".into(),
+            });
+        };
+        let mut store = self.new_store();
+        let (bindings, stats) =
+            guarded(&mut store, &self.limits, &self.name, "instantiate", |s| {
+                pre.instantiate(s)
+            })?;
+        Ok((store, bindings, stats))
+    }
+
+    /// The segments the plugin emits under `config`; each must be declared in its manifest.
+    pub fn segments(&self, config: &str) -> Result<Vec<SegmentDef>, PluginError> {
+        let (mut store, bindings, _) = self.segmenter_instance()?;
+        let (result, _) = guarded(&mut store, &self.limits, &self.name, "segments", |s| {
+            bindings.cohort_plugin_segmenter().call_segments(s, config)
+        })?;
+        let defs = result.map_err(|m| self.reported("segments", m))?;
+        let out: Vec<SegmentDef> = defs
+            .into_iter()
+            .map(|d| SegmentDef {
+                id: d.id,
+                description: d.description,
+            })
+            .collect();
+        for d in &out {
+            if !self.declared_segments.contains(&d.id) {
+                return Err(PluginError::Protocol {
+                    plugin: self.name.clone(),
+                    message: format!(
+                        "emits segment `{}`, which its manifest does not declare",
+                        d.id
+                    ),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Starts a run for `purpose` with analysis time `now` (seconds since the epoch).
+    pub fn start_segmenter(
+        &self,
+        config: &str,
+        purpose: &str,
+        now: i64,
+    ) -> Result<SegmenterRun<'_>, PluginError> {
+        let (mut store, bindings, mut stats) = self.segmenter_instance()?;
+        let context = wit::exports::cohort::plugin::segmenter::RunContext {
+            purpose: purpose.to_string(),
+            now,
+        };
+        let (result, s) = guarded(&mut store, &self.limits, &self.name, "start", |st| {
+            bindings
+                .cohort_plugin_segmenter()
+                .call_start(st, config, &context)
+        })?;
+        add_stats(&mut stats, s);
+        let run = result.map_err(|m| self.reported("start", m))?;
+        Ok(SegmenterRun {
+            plugin: self,
+            store,
+            bindings,
+            run,
+            tokens: HashSet::new(),
+            failed: false,
+            stats,
+        })
+    }
+
+    pub(crate) fn reported(&self, call: &'static str, message: String) -> PluginError {
+        let mut message = message;
+        message.truncate(2_000);
+        PluginError::Reported {
+            plugin: self.name.clone(),
+            call,
+            message,
+        }
+    }
+}
+
+fn add_stats(total: &mut CallStats, s: CallStats) {
+    total.fuel += s.fuel;
+    total.micros += s.micros;
+    total.peak_memory = total.peak_memory.max(s.peak_memory);
+}
+
+impl SegmenterRun<'_> {
+    fn check_usable(&self) -> Result<(), PluginError> {
+        if self.failed {
+            return Err(PluginError::Protocol {
+                plugin: self.plugin.name.clone(),
+                message: "the run already failed; start a new one".into(),
+            });
+        }
+        Ok(())
+    }
+
+    fn checked(
+        &mut self,
+        call: &'static str,
+        assignments: Vec<wit::exports::cohort::plugin::segmenter::Assignment>,
+    ) -> Result<Vec<Assignment>, PluginError> {
+        let bytes: usize = assignments
+            .iter()
+            .map(|a| {
+                16 + a.token.len()
+                    + a.segment.len()
+                    + a.reasons.iter().map(String::len).sum::<usize>()
+            })
+            .sum();
+        let plugin = &self.plugin.name;
+        if bytes > self.plugin.limits.output_bytes {
+            self.failed = true;
+            return Err(PluginError::OutputTooLarge {
+                plugin: plugin.clone(),
+                call,
+                bytes,
+                limit: self.plugin.limits.output_bytes,
+            });
+        }
+        let mut out = Vec::with_capacity(assignments.len());
+        for a in assignments {
+            if !self.plugin.declared_segments.contains(&a.segment) {
+                self.failed = true;
+                return Err(PluginError::Protocol {
+                    plugin: plugin.clone(),
+                    message: format!(
+                        "assigned segment `{}`, which its manifest does not declare",
+                        a.segment
+                    ),
+                });
+            }
+            if !self.tokens.contains(&a.token) {
+                self.failed = true;
+                return Err(PluginError::Protocol {
+                    plugin: plugin.clone(),
+                    message: "assigned a token it was never given".into(),
+                });
+            }
+            let score = if a.score.is_finite() {
+                a.score.clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            out.push(Assignment {
+                token: a.token,
+                segment: a.segment,
+                score,
+                reasons: a.reasons,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Feeds a chunk of profiles; returns the assignments the plugin already made.
+    pub fn add(&mut self, profiles: &[Profile]) -> Result<Vec<Assignment>, PluginError> {
+        self.check_usable()?;
+        self.tokens.extend(profiles.iter().map(|p| p.token.clone()));
+        let wit_profiles: Vec<_> = profiles.iter().map(to_wit_profile).collect();
+        let (bindings, run) = (&self.bindings, self.run);
+        let result = guarded(
+            &mut self.store,
+            &self.plugin.limits,
+            &self.plugin.name,
+            "add",
+            |s| {
+                bindings
+                    .cohort_plugin_segmenter()
+                    .run()
+                    .call_add(s, run, &wit_profiles)
+            },
+        );
+        let (result, stats) = result.inspect_err(|_| self.failed = true)?;
+        add_stats(&mut self.stats, stats);
+        let assignments = result.map_err(|m| {
+            self.failed = true;
+            self.plugin.reported("add", m)
+        })?;
+        self.checked("add", assignments)
+    }
+
+    /// Ends the input and collects every remaining assignment.
+    pub fn finish(&mut self) -> Result<Vec<Assignment>, PluginError> {
+        self.check_usable()?;
+        let (bindings, run) = (&self.bindings, self.run);
+        let (result, stats) = guarded(
+            &mut self.store,
+            &self.plugin.limits,
+            &self.plugin.name,
+            "finish",
+            |s| bindings.cohort_plugin_segmenter().run().call_finish(s, run),
+        )
+        .inspect_err(|_| self.failed = true)?;
+        add_stats(&mut self.stats, stats);
+        result.map_err(|m| {
+            self.failed = true;
+            self.plugin.reported("finish", m)
+        })?;
+        let mut all = Vec::new();
+        loop {
+            let (bindings, run) = (&self.bindings, self.run);
+            let (page, stats) = guarded(
+                &mut self.store,
+                &self.plugin.limits,
+                &self.plugin.name,
+                "drain",
+                |s| {
+                    bindings
+                        .cohort_plugin_segmenter()
+                        .run()
+                        .call_drain(s, run, DRAIN_PAGE)
+                },
+            )
+            .inspect_err(|_| self.failed = true)?;
+            add_stats(&mut self.stats, stats);
+            if page.is_empty() {
+                break;
+            }
+            if page.len() > DRAIN_PAGE as usize {
+                self.failed = true;
+                return Err(PluginError::Protocol {
+                    plugin: self.plugin.name.clone(),
+                    message: format!(
+                        "returned {} assignments from drain({DRAIN_PAGE})",
+                        page.len()
+                    ),
+                });
+            }
+            all.extend(self.checked("drain", page)?);
+            // A profile can be in each declared segment at most once: anything beyond is a plugin that never stops.
+            let most = self
+                .tokens
+                .len()
+                .saturating_mul(self.plugin.declared_segments.len().max(1));
+            if all.len() > most {
+                self.failed = true;
+                return Err(PluginError::Protocol {
+                    plugin: self.plugin.name.clone(),
+                    message: format!(
+                        "returned more than {most} assignments for {} profiles",
+                        self.tokens.len()
+                    ),
+                });
+            }
+        }
+        Ok(all)
+    }
+}

@@ -1,0 +1,89 @@
+//! What a plugin may see of a subject: the intersection of its manifest and the purpose, nothing else.
+
+use cohort_plugins::{Attribute, Event, Profile, Value};
+use cohort_store::SubjectView;
+use std::collections::BTreeSet;
+use time::format_description::well_known::Rfc3339;
+
+/// The fields a run releases: manifest ∩ purpose, computed once per run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// Attribute names released.
+    pub attributes: BTreeSet<String>,
+    /// Event types released.
+    pub event_types: BTreeSet<String>,
+}
+
+impl Scope {
+    /// The intersection of what the manifest reads and what the purpose allows.
+    pub fn new<'a>(
+        manifest_attributes: impl IntoIterator<Item = &'a String>,
+        manifest_events: impl IntoIterator<Item = &'a String>,
+        purpose_attributes: &[String],
+        purpose_events: &[String],
+    ) -> Self {
+        Self {
+            attributes: manifest_attributes
+                .into_iter()
+                .filter(|a| purpose_attributes.contains(a))
+                .cloned()
+                .collect(),
+            event_types: manifest_events
+                .into_iter()
+                .filter(|e| purpose_events.contains(e))
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
+fn scalar(v: &serde_json::Value) -> Option<Value> {
+    match v {
+        serde_json::Value::String(s) => Some(Value::Text(s.clone())),
+        serde_json::Value::Number(n) => n.as_f64().map(Value::Number),
+        serde_json::Value::Bool(b) => Some(Value::Boolean(*b)),
+        _ => None,
+    }
+}
+
+/// The profile of `subject` under `scope`, with the run token `token`.
+pub fn project(subject: &SubjectView, scope: &Scope, token: String) -> Profile {
+    let attributes = subject
+        .body
+        .attributes
+        .iter()
+        .filter(|(name, _)| scope.attributes.contains(*name))
+        .filter_map(|(name, v)| {
+            scalar(&v.value).map(|value| Attribute {
+                name: name.clone(),
+                value,
+            })
+        })
+        .collect();
+    let events = subject
+        .body
+        .events
+        .iter()
+        .filter(|e| scope.event_types.contains(&e.event_type))
+        .filter_map(|e| {
+            let at = time::OffsetDateTime::parse(&e.at, &Rfc3339)
+                .ok()?
+                .unix_timestamp();
+            Some(Event {
+                event_type: e.event_type.clone(),
+                at,
+                // Scalars only: nested values (item lists) stay out of the projection.
+                properties: e
+                    .properties
+                    .iter()
+                    .filter_map(|(k, v)| scalar(v).map(|v| (k.clone(), v)))
+                    .collect(),
+            })
+        })
+        .collect();
+    Profile {
+        token,
+        attributes,
+        events,
+    }
+}

@@ -1,0 +1,55 @@
+//! The connector's configuration: the JSON object the host validated against `manifest.toml`'s schema, read again
+//! here (unknown keys refused) and turned into checked values with their defaults.
+
+use serde::Deserialize;
+
+use crate::shared::record::valid_source;
+
+/// Source name written on every record when none is configured.
+const DEFAULT_SOURCE: &str = "ga4-events";
+
+/// The configuration as written.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Written {
+    source: Option<String>,
+}
+
+/// The checked configuration.
+#[derive(Debug)]
+pub(crate) struct Config {
+    /// `source` of every record.
+    pub(crate) source: String,
+}
+
+impl Config {
+    /// Reads the configuration text.
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
+        let written: Written = if text.trim().is_empty() {
+            Written::default()
+        } else {
+            serde_json::from_str(text).map_err(|e| format!("configuration: {e}"))?
+        };
+        let source = written.source.unwrap_or_else(|| DEFAULT_SOURCE.into());
+        if !valid_source(&source) {
+            return Err("configuration: `source` must match ^[a-z][a-z0-9_.-]{0,63}$".into());
+        }
+        Ok(Self { source })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_options_and_refusals() {
+        assert_eq!(Config::parse("{}").unwrap().source, "ga4-events");
+        assert_eq!(
+            Config::parse(r#"{"source": "analytics"}"#).unwrap().source,
+            "analytics"
+        );
+        assert!(Config::parse(r#"{"source": "GA4"}"#).is_err());
+        assert!(Config::parse(r#"{"property_id": 1}"#).is_err());
+    }
+}

@@ -1,0 +1,134 @@
+//! Cohort connector `ga4-events`: rows of a GA4 BigQuery export (`events_YYYYMMDD`, one row per event) in,
+//! canonical records out.
+//!
+//! Accepted layouts: JSON Lines (one row per line, as `bq extract --destination_format NEWLINE_DELIMITED_JSON`
+//! writes) or a JSON array of rows (`bq query --format=json`), minified or pretty-printed. `purchase` and
+//! `page_view` become `order_completed` and `page_viewed` events; `device.category` and `geo` become attributes;
+//! other events give a record only when they link a `user_id` to a `user_pseudo_id`. A row that cannot be
+//! converted becomes diagnostics naming its line (or array position) and field and produces no record; the others
+//! still convert. The field mapping and its reasons are in the crate's README.
+//!
+//! - `config`: the connector's settings and their defaults.
+//! - `row`: one export row to one record.
+//! - `shared`: modules kept identical across the built-in connectors (JSON splitting, dates, countries, records).
+
+mod config;
+mod row;
+
+/// Modules kept identical across the built-in connectors; `tests/shared_copies.rs` checks the copies.
+mod shared {
+    pub(crate) mod bom;
+    pub(crate) mod country;
+    pub(crate) mod datetime;
+    pub(crate) mod json_stream;
+    pub(crate) mod json_value;
+    pub(crate) mod record;
+    pub(crate) mod text;
+    pub(crate) mod web;
+}
+
+use cohort_plugin_sdk::{Batch, Connector, LogLevel, log};
+use serde_json::Value;
+
+use config::Config;
+use row::Outcome;
+use shared::json_stream::{JsonItem, JsonItems};
+use shared::json_value::parse_error;
+use shared::record::Problems;
+
+/// Largest row held at once, in bytes. A GA4 event row with its parameters, user properties and a few dozen items
+/// is a few kilobytes; 1 MiB leaves a wide margin and still bounds memory when a file is not what it claims.
+pub const MAX_ROW_BYTES: usize = 1024 * 1024;
+
+/// The `ga4-events` connector: one conversion of one export.
+pub struct Ga4Events {
+    config: Config,
+    json: JsonItems,
+    /// Items finished by the current chunk, reused between chunks.
+    items: Vec<JsonItem>,
+    /// Rows of event types with no canonical counterpart, reported in the log at the end.
+    skipped: u64,
+}
+
+impl Ga4Events {
+    /// Converts the rows read so far.
+    fn convert(&mut self, out: &mut Batch) {
+        let items = std::mem::take(&mut self.items);
+        for item in items {
+            match item {
+                JsonItem::Value { row, bytes, .. } => match serde_json::from_slice::<Value>(&bytes) {
+                    Ok(value) => {
+                        let mut problems = Problems::default();
+                        let outcome = row::convert(&self.config, &value, &mut problems);
+                        if !problems.is_empty() {
+                            problems.report(row, out);
+                            continue;
+                        }
+                        match outcome {
+                            Outcome::Record(record) => record.finish_row(row, problems, "has no identifier", out),
+                            Outcome::Skipped => self.skipped += 1,
+                            Outcome::Rejected => {}
+                        }
+                    }
+                    Err(e) => out.diagnostic(row, None, parse_error(&e)),
+                },
+                JsonItem::TooLarge { row, .. } => out.diagnostic(
+                    row,
+                    None,
+                    format!("is larger than {MAX_ROW_BYTES} bytes, far more than one GA4 event row: skipped"),
+                ),
+                JsonItem::Truncated { row, .. } => {
+                    out.diagnostic(row, None, "the input ends inside this row: is the file cut short?")
+                }
+            }
+        }
+    }
+}
+
+impl Connector for Ga4Events {
+    fn start(config: &str) -> Result<Self, String> {
+        Ok(Self {
+            config: Config::parse(config)?,
+            json: JsonItems::new(MAX_ROW_BYTES, None),
+            items: Vec::new(),
+            skipped: 0,
+        })
+    }
+
+    fn push(&mut self, chunk: &[u8], out: &mut Batch) -> Result<(), String> {
+        self.json.push(chunk, &mut self.items);
+        self.convert(out);
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut Batch) -> Result<(), String> {
+        self.json.finish(&mut self.items);
+        self.convert(out);
+        if self.skipped > 0 {
+            log(
+                LogLevel::Info,
+                &format!(
+                    "{} rows had an event type with no canonical counterpart and a single identifier: skipped",
+                    self.skipped
+                ),
+            );
+        }
+        Ok(())
+    }
+}
+
+cohort_plugin_sdk::export_connector!(Ga4Events);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cohort_plugin_sdk::run_connector;
+
+    #[test]
+    fn empty_inputs_give_nothing() {
+        for input in [&b""[..], b"[]", b"\n"] {
+            let (records, diagnostics) = run_connector::<Ga4Events>("{}", input, 1).unwrap();
+            assert!(records.is_empty() && diagnostics.is_empty());
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! The connector's configuration: the JSON object the host validated against `manifest.toml`'s schema, read again
+//! here (unknown keys refused) and turned into checked values with their defaults.
+
+use serde::Deserialize;
+use time::UtcOffset;
+
+use crate::shared::datetime::{self, SlashOrder};
+use crate::shared::record::{valid_name, valid_source};
+
+/// Source name written on every record when none is configured.
+const DEFAULT_SOURCE: &str = "salesforce-contacts";
+
+/// Collection point written on consent events when none is configured.
+const DEFAULT_CONSENT_SOURCE: &str = "salesforce";
+
+/// Purpose withdrawn for `HasOptedOutOfEmail`, when none is configured.
+const DEFAULT_OPT_OUT_PURPOSE: &str = "email_marketing";
+
+/// Which Salesforce object the rows are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ObjectChoice {
+    /// Decide from the header.
+    Auto,
+    /// Contacts.
+    Contact,
+    /// Leads.
+    Lead,
+}
+
+/// The configuration as written.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Written {
+    source: Option<String>,
+    object: Option<String>,
+    timezone_offset: Option<String>,
+    date_order: Option<String>,
+    default_country: Option<String>,
+    record_id_as: Option<String>,
+    opt_out_purposes: Option<Vec<String>>,
+    exported_at: Option<String>,
+    consent_source: Option<String>,
+}
+
+/// The checked configuration.
+#[derive(Debug)]
+pub(crate) struct Config {
+    /// `source` of every record.
+    pub(crate) source: String,
+    /// Contacts, leads, or decided from the header.
+    pub(crate) object: ObjectChoice,
+    /// Offset of date-times written without one (report CSVs use the user's zone).
+    pub(crate) offset: UtcOffset,
+    /// How report CSVs order dates written with slashes.
+    pub(crate) date_order: SlashOrder,
+    /// Country (alpha-2) of phone numbers on rows without a country.
+    pub(crate) default_country: Option<String>,
+    /// Identifier kind of the record id: `salesforce_id` or `crm_id`.
+    pub(crate) id_kind: &'static str,
+    /// Purposes withdrawn for `HasOptedOutOfEmail`.
+    pub(crate) opt_out_purposes: Vec<String>,
+    /// When the extract was taken, RFC 3339 UTC: the time of withdrawals the file does not date.
+    pub(crate) exported_at: Option<String>,
+    /// Collection point of consent events.
+    pub(crate) consent_source: String,
+}
+
+impl Config {
+    /// Reads the configuration text.
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
+        let written: Written = if text.trim().is_empty() {
+            Written::default()
+        } else {
+            serde_json::from_str(text).map_err(|e| format!("configuration: {e}"))?
+        };
+        let source = written.source.unwrap_or_else(|| DEFAULT_SOURCE.into());
+        if !valid_source(&source) {
+            return Err("configuration: `source` must match ^[a-z][a-z0-9_.-]{0,63}$".into());
+        }
+        let object = match written.object.as_deref() {
+            None | Some("auto") => ObjectChoice::Auto,
+            Some("contact") => ObjectChoice::Contact,
+            Some("lead") => ObjectChoice::Lead,
+            Some(_) => return Err("configuration: `object` must be auto, contact or lead".into()),
+        };
+        let offset = match written.timezone_offset.as_deref() {
+            None => UtcOffset::UTC,
+            Some(text) => datetime::parse_offset(text).ok_or(
+                "configuration: `timezone_offset` must be an offset such as +01:00, -0800 or Z",
+            )?,
+        };
+        let date_order = match written.date_order.as_deref() {
+            None | Some("month_first") => SlashOrder::MonthFirst,
+            Some("day_first") => SlashOrder::DayFirst,
+            Some(_) => {
+                return Err("configuration: `date_order` must be month_first or day_first".into());
+            }
+        };
+        let default_country = match written.default_country {
+            None => None,
+            Some(code) if code.len() == 2 && code.chars().all(|c| c.is_ascii_alphabetic()) => {
+                Some(code.to_ascii_uppercase())
+            }
+            Some(_) => {
+                return Err(
+                    "configuration: `default_country` must be an ISO 3166-1 alpha-2 code such as US".into(),
+                );
+            }
+        };
+        let id_kind = match written.record_id_as.as_deref() {
+            None | Some("salesforce_id") => "salesforce_id",
+            Some("crm_id") => "crm_id",
+            Some(_) => {
+                return Err("configuration: `record_id_as` must be salesforce_id or crm_id".into());
+            }
+        };
+        let opt_out_purposes = written
+            .opt_out_purposes
+            .unwrap_or_else(|| vec![DEFAULT_OPT_OUT_PURPOSE.into()]);
+        if let Some(bad) = opt_out_purposes.iter().find(|p| !valid_name(p)) {
+            return Err(format!(
+                "configuration: opt-out purpose `{bad}` must match ^[a-z][a-z0-9_]{{0,63}}$"
+            ));
+        }
+        let exported_at = match written.exported_at.as_deref() {
+            None => None,
+            Some(text) => Some(
+                datetime::parse(text, offset, date_order)
+                    .ok()
+                    .and_then(|stamp| datetime::rfc3339_utc(stamp.instant(offset)))
+                    .ok_or("configuration: `exported_at` must be a date or date-time such as 2024-06-01T08:00:00Z")?,
+            ),
+        };
+        let consent_source = written
+            .consent_source
+            .unwrap_or_else(|| DEFAULT_CONSENT_SOURCE.into());
+        if consent_source.is_empty() || consent_source.chars().count() > 64 {
+            return Err("configuration: `consent_source` must have 1 to 64 characters".into());
+        }
+        Ok(Self {
+            source,
+            object,
+            offset,
+            date_order,
+            default_country,
+            id_kind,
+            opt_out_purposes,
+            exported_at,
+            consent_source,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults() {
+        let config = Config::parse("{}").unwrap();
+        assert_eq!(config.source, "salesforce-contacts");
+        assert_eq!(config.object, ObjectChoice::Auto);
+        assert_eq!(config.date_order, SlashOrder::MonthFirst);
+        assert_eq!(config.id_kind, "salesforce_id");
+        assert_eq!(config.opt_out_purposes, ["email_marketing"]);
+    }
+
+    #[test]
+    fn every_option() {
+        let config = Config::parse(
+            r#"{"source": "crm", "object": "lead", "timezone_offset": "-08:00", "date_order": "day_first",
+                "default_country": "gb", "record_id_as": "crm_id", "opt_out_purposes": ["newsletter"],
+                "exported_at": "1/6/2024", "consent_source": "sf"}"#,
+        )
+        .unwrap();
+        assert_eq!(config.object, ObjectChoice::Lead);
+        assert_eq!(config.date_order, SlashOrder::DayFirst);
+        assert_eq!(config.default_country.as_deref(), Some("GB"));
+        assert_eq!(config.exported_at.as_deref(), Some("2024-06-01T08:00:00Z"));
+    }
+
+    #[test]
+    fn bad_options_are_refused() {
+        for bad in [
+            r#"{"object": "account"}"#,
+            r#"{"date_order": "year_first"}"#,
+            r#"{"timezone_offset": "PST8PDT"}"#,
+            r#"{"record_id_as": "email"}"#,
+            r#"{"consent_source": ""}"#,
+            r#"{"extra": true}"#,
+        ] {
+            assert!(Config::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

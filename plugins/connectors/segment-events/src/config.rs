@@ -1,0 +1,110 @@
+//! The connector's configuration: the JSON object the host validated against `manifest.toml`'s schema, read again
+//! here (unknown keys refused) and turned into checked values with their defaults.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use time::UtcOffset;
+
+use crate::shared::datetime;
+use crate::shared::record::{valid_name, valid_source};
+
+/// Source name written on every record when none is configured.
+const DEFAULT_SOURCE: &str = "segment-events";
+
+/// Collection point written on consent events when none is configured.
+const DEFAULT_CONSENT_SOURCE: &str = "segment_consent_manager";
+
+/// The configuration as written.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Written {
+    source: Option<String>,
+    timezone_offset: Option<String>,
+    consent_categories: Option<BTreeMap<String, String>>,
+    consent_source: Option<String>,
+}
+
+/// The checked configuration.
+#[derive(Debug)]
+pub(crate) struct Config {
+    /// `source` of every record.
+    pub(crate) source: String,
+    /// Offset of timestamps written without one.
+    pub(crate) offset: UtcOffset,
+    /// Consent-manager category id → policy purpose, for `context.consent.categoryPreferences`. Empty: none read.
+    pub(crate) consent_categories: BTreeMap<String, String>,
+    /// Collection point of consent events.
+    pub(crate) consent_source: String,
+}
+
+impl Config {
+    /// Reads the configuration text.
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
+        let written: Written = if text.trim().is_empty() {
+            Written::default()
+        } else {
+            serde_json::from_str(text).map_err(|e| format!("configuration: {e}"))?
+        };
+        let source = written.source.unwrap_or_else(|| DEFAULT_SOURCE.into());
+        if !valid_source(&source) {
+            return Err("configuration: `source` must match ^[a-z][a-z0-9_.-]{0,63}$".into());
+        }
+        let offset = match written.timezone_offset.as_deref() {
+            None => UtcOffset::UTC,
+            Some(text) => datetime::parse_offset(text).ok_or(
+                "configuration: `timezone_offset` must be an offset such as +01:00, -0800 or Z",
+            )?,
+        };
+        let consent_categories = written.consent_categories.unwrap_or_default();
+        if let Some((category, _)) = consent_categories
+            .iter()
+            .find(|(_, purpose)| !valid_name(purpose))
+        {
+            return Err(format!(
+                "configuration: the purpose of consent category `{category}` must match ^[a-z][a-z0-9_]{{0,63}}$"
+            ));
+        }
+        let consent_source = written
+            .consent_source
+            .unwrap_or_else(|| DEFAULT_CONSENT_SOURCE.into());
+        if consent_source.is_empty() || consent_source.chars().count() > 64 {
+            return Err("configuration: `consent_source` must have 1 to 64 characters".into());
+        }
+        Ok(Self {
+            source,
+            offset,
+            consent_categories,
+            consent_source,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_options() {
+        let config = Config::parse("{}").unwrap();
+        assert_eq!(config.source, "segment-events");
+        assert!(config.consent_categories.is_empty());
+        let config = Config::parse(
+            r#"{"source": "web", "timezone_offset": "-05:00", "consent_categories": {"Advertising": "personalisation"}}"#,
+        )
+        .unwrap();
+        assert_eq!(config.offset.whole_minutes(), -300);
+        assert_eq!(config.consent_categories["Advertising"], "personalisation");
+    }
+
+    #[test]
+    fn bad_options_are_refused() {
+        for bad in [
+            r#"{"consent_categories": {"Advertising": "Personalisation"}}"#,
+            r#"{"timezone_offset": "EST5EDT"}"#,
+            r#"{"write_key": "wk_demo"}"#,
+        ] {
+            assert!(Config::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

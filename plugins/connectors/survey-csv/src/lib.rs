@@ -1,0 +1,124 @@
+//! Cohort connector `survey-csv`: a CSV export of an NPS survey (any tool: the columns are recognised by their
+//! headers) in, one canonical record per response out, with the `nps_score` attribute and a `survey_answered`
+//! event `{survey, nps}`.
+//!
+//! A row that cannot be converted (wrong field count, an NPS answer outside 0–10, a malformed email or date, no
+//! identifier) becomes diagnostics naming its row and column and produces no record; the other rows still convert.
+//! The field mapping and its reasons are in the crate's README.
+//!
+//! - `config`: the connector's settings and their defaults.
+//! - `columns`: the header row, and which column is the NPS question.
+//! - `convert`: one data row to one record.
+//! - `shared`: modules kept identical across the built-in connectors (CSV splitting, dates, records).
+
+mod columns;
+mod config;
+mod convert;
+
+/// Modules kept identical across the built-in connectors; `tests/shared_copies.rs` checks the copies.
+mod shared {
+    pub(crate) mod bom;
+    pub(crate) mod csv_stream;
+    pub(crate) mod datetime;
+    pub(crate) mod record;
+    pub(crate) mod text;
+}
+
+use cohort_plugin_sdk::{Batch, Connector};
+
+use columns::Columns;
+use config::Config;
+use shared::csv_stream::{CsvRow, CsvRows, MAX_FIELDS, MAX_ROW_BYTES};
+
+/// The `survey-csv` connector: one conversion of one export.
+pub struct SurveyCsv {
+    config: Config,
+    csv: CsvRows,
+    /// The header, once row 1 has been read.
+    columns: Option<Columns>,
+    /// Rows finished by the current chunk, reused between chunks.
+    rows: Vec<CsvRow>,
+}
+
+impl SurveyCsv {
+    /// Converts the rows read so far.
+    fn convert(&mut self, out: &mut Batch) -> Result<(), String> {
+        for row in self.rows.drain(..) {
+            match (row, &self.columns) {
+                (CsvRow::Fields { fields, .. }, None) => {
+                    self.columns = Some(Columns::from_header(
+                        &fields,
+                        self.config.nps_column.as_deref(),
+                    )?);
+                }
+                (CsvRow::Fields { row, fields }, Some(columns)) => {
+                    convert::convert_row(&self.config, columns, row, &fields, out);
+                }
+                (CsvRow::NotUtf8 { .. } | CsvRow::TooLong { .. }, None) => {
+                    return Err("row 1: the header row is not UTF-8 text or is too long; is this a CSV export?".into());
+                }
+                (CsvRow::NotUtf8 { row, field }, Some(columns)) => {
+                    out.diagnostic(
+                        row,
+                        Some(columns.name(field)),
+                        "is not UTF-8 text: export the file as UTF-8",
+                    );
+                }
+                (CsvRow::TooLong { row }, Some(_)) => {
+                    out.diagnostic(
+                        row,
+                        None,
+                        format!(
+                            "is longer than {MAX_ROW_BYTES} bytes or has more than {MAX_FIELDS} fields (an unbalanced quote?)"
+                        ),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Connector for SurveyCsv {
+    fn start(config: &str) -> Result<Self, String> {
+        Ok(Self {
+            config: Config::parse(config)?,
+            csv: CsvRows::default(),
+            columns: None,
+            rows: Vec::new(),
+        })
+    }
+
+    fn push(&mut self, chunk: &[u8], out: &mut Batch) -> Result<(), String> {
+        self.csv.push(chunk, &mut self.rows);
+        self.convert(out)
+    }
+
+    fn finish(&mut self, out: &mut Batch) -> Result<(), String> {
+        self.csv.finish(&mut self.rows);
+        self.convert(out)?;
+        if self.columns.is_none() {
+            return Err("the input is empty: a survey export has at least a header row".into());
+        }
+        Ok(())
+    }
+}
+
+cohort_plugin_sdk::export_connector!(SurveyCsv);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cohort_plugin_sdk::run_connector;
+
+    #[test]
+    fn a_file_without_an_nps_column_is_refused_with_a_way_out() {
+        let input = b"email,Score\nana@example.com,9\n";
+        let error = run_connector::<SurveyCsv>("{}", input, 3).unwrap_err();
+        assert!(error.contains("nps_column"), "{error}");
+        let (records, _) =
+            run_connector::<SurveyCsv>(r#"{"nps_column": "score"}"#, input, 3).unwrap();
+        assert_eq!(records[0]["attributes"]["nps_score"], 9);
+        assert!(run_connector::<SurveyCsv>("{}", b"", 1).is_err());
+    }
+}

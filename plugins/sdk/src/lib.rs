@@ -1,0 +1,155 @@
+//! The SDK for Cohort plugins: write a connector or a segmenter as one trait impl in plain Rust, test it with
+//! `cargo test`, and build it into a sandboxed WebAssembly component.
+//!
+//! A plugin is a component of the WIT package `cohort:plugin@0.1.0` (`plugins/wit/since_v0.1.0/plugin.wit`). It
+//! imports nothing but a log function ([`log`]) and exports either a connector (export files in, canonical records
+//! out) or a segmenter (profiles in, segment assignments out). The SDK generates the WIT bindings on wasm32,
+//! converts between them and the plain types here, and keeps the call protocol (a push after finish is refused,
+//! remaining assignments leave in pages); natively the glue is absent, so the plugin logic is ordinary Rust.
+//!
+//! # A connector
+//!
+//! Implement [`Connector`] and invoke [`export_connector!`] once. The host calls `start(config)`, then `push` with
+//! each chunk of the input (chunks have any size, so keep an unfinished row in `self`), then `finish`. Records go
+//! into the [`Batch`] as JSON objects valid against `schemas/record.schema.json`; a bad row becomes a
+//! [`Diagnostic`] instead of failing the whole input.
+//!
+//! ```
+//! use cohort_plugin_sdk::{Batch, Connector};
+//!
+//! /// One e-mail address per line.
+//! struct Emails {
+//!     partial: Vec<u8>,
+//!     row: u64,
+//! }
+//!
+//! impl Emails {
+//!     fn line(&mut self, line: &[u8], out: &mut Batch) {
+//!         self.row += 1;
+//!         match std::str::from_utf8(line) {
+//!             Ok(email) if email.contains('@') => out.push_record(&serde_json::json!({
+//!                 "source": "emails",
+//!                 "identifiers": { "email": email },
+//!             })),
+//!             _ => out.diagnostic(self.row, None, "not an e-mail address"),
+//!         }
+//!     }
+//! }
+//!
+//! impl Connector for Emails {
+//!     fn start(_config: &str) -> Result<Self, String> {
+//!         Ok(Emails { partial: Vec::new(), row: 0 })
+//!     }
+//!
+//!     fn push(&mut self, chunk: &[u8], out: &mut Batch) -> Result<(), String> {
+//!         self.partial.extend_from_slice(chunk);
+//!         while let Some(end) = self.partial.iter().position(|&b| b == b'\n') {
+//!             let line: Vec<u8> = self.partial.drain(..=end).take(end).collect();
+//!             self.line(&line, out);
+//!         }
+//!         Ok(())
+//!     }
+//!
+//!     fn finish(&mut self, out: &mut Batch) -> Result<(), String> {
+//!         let rest = std::mem::take(&mut self.partial);
+//!         if !rest.is_empty() {
+//!             self.line(&rest, out);
+//!         }
+//!         Ok(())
+//!     }
+//! }
+//!
+//! cohort_plugin_sdk::export_connector!(Emails);
+//!
+//! // The same input split into chunks of every size from 1 byte up gives the same records.
+//! let input = "ann@example.com\nnot-an-address\nbo@example.com";
+//! for chunk_size in 1..=input.len() {
+//!     let (records, diagnostics) =
+//!         cohort_plugin_sdk::run_connector::<Emails>("{}", input.as_bytes(), chunk_size).unwrap();
+//!     assert_eq!(records.len(), 2);
+//!     assert_eq!(records[1]["identifiers"]["email"], "bo@example.com");
+//!     assert_eq!(diagnostics[0].row, 2);
+//! }
+//! ```
+//!
+//! # A segmenter
+//!
+//! Implement [`Segmenter`] and invoke [`export_segmenter!`] once. The host calls `segments(config)` to learn the
+//! segment ids, `start(config, ctx)`, `add` with each chunk of [`Profile`]s, then `finish`.
+//!
+//! This is where the SDK refines the WIT's `finish`/`drain` pair: a plugin writes assignments that are final as
+//! soon as a profile is seen into `add`'s `out`, and everything else into `finish`'s `out` (for example after
+//! computing quintiles over every profile). The SDK keeps `finish`'s assignments and answers the host's
+//! `drain(max)` calls from them, at most `max` at a time, in the order the plugin wrote them; the plugin never
+//! sees `drain`. `finish` has a default that writes nothing, for segmenters that assign everything in `add`.
+//!
+//! ```
+//! use cohort_plugin_sdk::{Assignment, Profile, RunContext, SegmentDef, Segmenter, Value};
+//!
+//! /// Puts French profiles in segment `fr`.
+//! struct French;
+//!
+//! impl Segmenter for French {
+//!     fn segments(_config: &str) -> Result<Vec<SegmentDef>, String> {
+//!         Ok(vec![SegmentDef { id: "fr".into(), description: "Lives in France.".into() }])
+//!     }
+//!
+//!     fn start(_config: &str, _ctx: RunContext) -> Result<Self, String> {
+//!         Ok(French)
+//!     }
+//!
+//!     fn add(&mut self, profiles: Vec<Profile>, out: &mut Vec<Assignment>) -> Result<(), String> {
+//!         for profile in profiles {
+//!             if profile.attr("country").and_then(Value::as_text) == Some("FR") {
+//!                 out.push(Assignment {
+//!                     token: profile.token,
+//!                     segment: "fr".into(),
+//!                     score: 1.0,
+//!                     reasons: vec!["country is FR".into()],
+//!                 });
+//!             }
+//!         }
+//!         Ok(())
+//!     }
+//! }
+//!
+//! cohort_plugin_sdk::export_segmenter!(French);
+//!
+//! let profile = |token: &str, country: &str| Profile {
+//!     token: token.into(),
+//!     attributes: vec![cohort_plugin_sdk::Attribute { name: "country".into(), value: country.into() }],
+//!     events: Vec::new(),
+//! };
+//! let ctx = RunContext { purpose: "analytics".into(), now: 1_767_225_600 };
+//! let assigned = cohort_plugin_sdk::run_segmenter::<French>(
+//!     "{}", ctx, vec![profile("a", "FR"), profile("b", "DE")], 1,
+//! ).unwrap();
+//! assert_eq!(assigned.iter().map(|a| a.token.as_str()).collect::<Vec<_>>(), ["a"]);
+//! ```
+//!
+//! # Building
+//!
+//! Plugin crates live in the `plugins/` cargo workspace with `crate-type = ["cdylib", "rlib"]`. From `plugins/`:
+//! `cargo build --release --target wasm32-unknown-unknown` writes each plugin's component to
+//! `target/wasm32-unknown-unknown/release/<crate_name>.wasm`. The workspace's `.cargo/config.toml` links with
+//! `wasm-component-ld`, so the file is a component whose only imports are `cohort:plugin/host@0.1.0` and the
+//! type-only `cohort:plugin/types@0.1.0`. A plugin must not use files, sockets, clocks or randomness: those
+//! would need imports the host refuses.
+
+mod connector;
+mod driver;
+mod export;
+#[cfg(any(target_arch = "wasm32", test))]
+mod guest;
+mod log;
+mod segmenter;
+mod testing;
+mod value;
+
+pub use connector::{Batch, Connector, Diagnostic};
+#[doc(hidden)]
+pub use export::__private;
+pub use log::{LogLevel, log};
+pub use segmenter::{Assignment, Attribute, Event, Profile, RunContext, SegmentDef, Segmenter};
+pub use testing::{TEST_DRAIN_PAGE, run_connector, run_connector_chunks, run_segmenter};
+pub use value::Value;
