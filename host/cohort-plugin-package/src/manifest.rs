@@ -102,6 +102,43 @@ pub struct OutputDecl {
     pub event_types: Vec<String>,
 }
 
+impl OutputDecl {
+    /// Checks that a connector's record uses only the identifier kinds, attributes and event types this
+    /// declaration lists. The message names the field, never its value.
+    pub fn check_record(&self, record: &Value) -> Result<(), String> {
+        let listed = |list: &[String], name: &str| list.iter().any(|l| l == name);
+        if let Some(ids) = record.get("identifiers").and_then(Value::as_object) {
+            for kind in ids.keys() {
+                if !listed(&self.identifiers, kind) {
+                    return Err(format!(
+                        "identifiers.{kind}: identifier kind not declared in the manifest's [output]"
+                    ));
+                }
+            }
+        }
+        if let Some(attrs) = record.get("attributes").and_then(Value::as_object) {
+            for name in attrs.keys() {
+                if !listed(&self.attributes, name) {
+                    return Err(format!(
+                        "attributes.{name}: attribute not declared in the manifest's [output]"
+                    ));
+                }
+            }
+        }
+        if let Some(events) = record.get("events").and_then(Value::as_array) {
+            for (i, e) in events.iter().enumerate() {
+                let t = e.get("type").and_then(Value::as_str).unwrap_or_default();
+                if !listed(&self.event_types, t) {
+                    return Err(format!(
+                        "events[{i}].type: event type `{t}` not declared in the manifest's [output]"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// One `[[segments]]` entry: a segment a segmenter may emit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -27,6 +27,9 @@ pub struct Cli {
     /// GDPR policy file (YAML). See docs/policy-reference.md.
     #[arg(long, global = true, env = "COHORT_POLICY", value_name = "FILE")]
     pub policy: Option<PathBuf>,
+    /// Folder of installed plugin packages. Default: <data-dir>.plugins beside the data directory.
+    #[arg(long, global = true, env = "COHORT_PLUGIN_DIR", value_name = "DIR")]
+    pub plugin_dir: Option<PathBuf>,
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
@@ -78,6 +81,12 @@ pub enum Command {
     /// Key management.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Write, build, sign, verify, install and test WebAssembly plugins.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+    /// Run segmenters over the store and list segments.
+    #[command(subcommand)]
+    Segment(SegmentCommand),
     /// Measure performance against a baseline in the same run.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -100,6 +109,12 @@ pub struct DemoArgs {
 pub struct IngestArgs {
     /// Input file.
     pub file: PathBuf,
+    /// Convert the input with this connector plugin first (an installed plugin id, or a package file).
+    #[arg(long, value_name = "PLUGIN")]
+    pub connector: Option<String>,
+    /// The connector's configuration (a JSON file).
+    #[arg(long, value_name = "FILE", requires = "connector")]
+    pub config: Option<PathBuf>,
     /// Input format.
     #[arg(long, value_enum, default_value_t = InputFormat::Jsonl)]
     pub format: InputFormat,
@@ -289,4 +304,101 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PluginKindArg {
+    /// Assigns profiles to segments.
+    Segmenter,
+    /// Turns export files into canonical records.
+    Connector,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Scaffold a new plugin crate that builds and passes its tests.
+    New {
+        /// Plugin id ([a-z][a-z0-9-]*); also the crate and folder name.
+        name: String,
+        /// What kind of plugin.
+        #[arg(long, value_enum)]
+        kind: PluginKindArg,
+        /// Where to create it. Default: the current directory.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Path to the Cohort plugin SDK (plugins/sdk of a Cohort checkout).
+        #[arg(long, value_name = "DIR")]
+        sdk: Option<PathBuf>,
+        /// Publisher name written into the manifest.
+        #[arg(long, default_value = "my-company")]
+        publisher: String,
+    },
+    /// Build a plugin crate to a WebAssembly component and package it with its manifest (unsigned).
+    Build {
+        /// The plugin crate's folder (with Cargo.toml and manifest.toml).
+        dir: PathBuf,
+        /// Where to write the package. Default: <id>-<version>.cohort-plugin in the current directory.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Create a publisher signing key (Ed25519, 0600) and print the line to trust it in a policy.
+    Keygen {
+        /// Publisher name (as in the manifests it signs).
+        #[arg(long)]
+        name: String,
+        /// Key file to create.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Sign a package with a publisher key (in place).
+    Sign {
+        /// The package file.
+        package: PathBuf,
+        /// The publisher key file.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+    },
+    /// Check a package's signature, and with --policy whether that policy trusts it and for which purposes.
+    Verify {
+        /// The package file.
+        package: PathBuf,
+    },
+    /// Verify a package against the policy and copy it into the plugin folder.
+    Install {
+        /// The package file.
+        package: PathBuf,
+    },
+    /// List installed packages.
+    List,
+    /// Run a plugin locally under the production limits and print fuel, peak memory, time and output.
+    Test {
+        /// The package file (signed or not: this runs nothing against the store).
+        package: PathBuf,
+        /// Input: an export file for a connector; profiles as JSON lines for a segmenter.
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+        /// The plugin's configuration (a JSON file).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Purpose passed to a segmenter.
+        #[arg(long, default_value = "analytics")]
+        purpose: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SegmentCommand {
+    /// Run a segmenter over the store for a purpose and record the memberships.
+    Run {
+        /// Installed plugin id, or a package file.
+        plugin: String,
+        /// The purpose the run serves (the policy must allow the plugin for it).
+        #[arg(long)]
+        purpose: String,
+        /// The plugin's configuration (a JSON file).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// List segmentation runs.
+    List,
 }

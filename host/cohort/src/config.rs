@@ -15,6 +15,8 @@ pub struct ConfigFile {
     pub key_file: Option<PathBuf>,
     /// Policy file.
     pub policy: Option<PathBuf>,
+    /// Folder of installed plugin packages.
+    pub plugin_dir: Option<PathBuf>,
 }
 
 /// Locations given on the command line or in the environment (clap reads both).
@@ -24,6 +26,7 @@ pub struct Flags {
     pub data_dir: Option<PathBuf>,
     pub key_file: Option<PathBuf>,
     pub policy: Option<PathBuf>,
+    pub plugin_dir: Option<PathBuf>,
 }
 
 /// Resolved locations.
@@ -58,6 +61,7 @@ impl Locations {
             data_dir: rebase(file.data_dir),
             key_file: rebase(file.key_file),
             policy: rebase(file.policy),
+            plugin_dir: rebase(file.plugin_dir),
         };
         Ok(Self {
             file,
@@ -123,6 +127,31 @@ impl Locations {
                 self.hint("--policy FILE", "COHORT_POLICY", "policy")
             ),
         }
+    }
+}
+
+impl Locations {
+    /// The folder of installed plugin packages; by default `<data-dir>.plugins` beside the data directory.
+    pub fn plugin_dir(&self) -> Result<PathBuf> {
+        if let Some(p) = self
+            .flags
+            .plugin_dir
+            .clone()
+            .or_else(|| self.file.plugin_dir.clone())
+        {
+            return Ok(p);
+        }
+        let data = self.data_dir().with_context(|| {
+            format!(
+                "no plugin folder given: {}",
+                self.hint("--plugin-dir DIR", "COHORT_PLUGIN_DIR", "plugin_dir")
+            )
+        })?;
+        let name = data
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "cohort".into());
+        Ok(data.with_file_name(format!("{name}.plugins")))
     }
 }
 

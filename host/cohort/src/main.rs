@@ -48,6 +48,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         data_dir: cli.data_dir,
         key_file: cli.key_file,
         policy: cli.policy,
+        plugin_dir: cli.plugin_dir,
     })?;
     let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
     let ctx = context::Ctx {
@@ -67,5 +68,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Store(c) => commands::store::run(&ctx, c),
         Command::Keys(c) => commands::keys::run(&ctx, c),
         Command::Bench(c) => commands::bench::run(&ctx, c),
+        Command::Plugin(c) => commands::plugin::run(&ctx, c),
+        Command::Segment(c) => commands::segment::run(&ctx, c),
     }
 }
