@@ -183,6 +183,27 @@ impl LoadedPlugin {
         &self.limits
     }
 
+    /// Instantiates the plugin in a fresh store and drops it: what every run or session pays before its first
+    /// call. For benchmarks.
+    pub fn instantiate_only(&self) -> Result<CallStats, PluginError> {
+        let mut store = self.new_store();
+        let stats = match &self.pre {
+            Pre::Connector(pre) => {
+                guarded(&mut store, &self.limits, &self.name, "instantiate", |s| {
+                    pre.instantiate(s)
+                })?
+                .1
+            }
+            Pre::Segmenter(pre) => {
+                guarded(&mut store, &self.limits, &self.name, "instantiate", |s| {
+                    pre.instantiate(s)
+                })?
+                .1
+            }
+        };
+        Ok(stats)
+    }
+
     /// A fresh store for one run or session.
     pub(crate) fn new_store(&self) -> Store<HostState> {
         let cap = self.limits.memory_bytes.min(MAX_MEMORY_BYTES);

@@ -5,54 +5,16 @@ use crate::PluginError;
 use crate::bindings::segmenter as wit;
 use crate::host::HostState;
 use crate::loaded::{CallStats, LoadedPlugin, Pre, guarded};
-use std::collections::HashSet;
 use wasmtime::Store;
 use wasmtime::component::ResourceAny;
 
 /// Assignments asked for per `drain` call.
 const DRAIN_PAGE: u32 = 10_000;
 
-/// A scalar value.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    /// Text.
-    Text(String),
-    /// A number.
-    Number(f64),
-    /// A boolean.
-    Boolean(bool),
-}
-
-/// One attribute of a projected profile.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Attribute {
-    /// Its name.
-    pub name: String,
-    /// Its value.
-    pub value: Value,
-}
-
-/// One event of a projected profile.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Event {
-    /// Event type.
-    pub event_type: String,
-    /// Seconds since the epoch.
-    pub at: i64,
-    /// Properties.
-    pub properties: Vec<(String, Value)>,
-}
-
-/// A profile as a segmenter sees it: a run-scoped token and the projected attributes and events.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Profile {
-    /// Pseudonymous token, valid for one run.
-    pub token: String,
-    /// Attributes.
-    pub attributes: Vec<Attribute>,
-    /// Events.
-    pub events: Vec<Event>,
-}
+// The profile types are the WIT bindings' own, so a chunk of profiles is lowered into the plugin without a copy
+// on the host side.
+pub use wit::cohort::plugin::types::Value;
+pub use wit::exports::cohort::plugin::segmenter::{Attribute, Event, Profile};
 
 /// One membership a segmenter assigned.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -76,50 +38,14 @@ pub struct SegmentDef {
     pub description: String,
 }
 
-fn to_wit_value(v: &Value) -> wit::cohort::plugin::types::Value {
-    use wit::cohort::plugin::types::Value as W;
-    match v {
-        Value::Text(s) => W::Text(s.clone()),
-        Value::Number(n) => W::Number(*n),
-        Value::Boolean(b) => W::Boolean(*b),
-    }
-}
-
-fn to_wit_profile(p: &Profile) -> wit::exports::cohort::plugin::segmenter::Profile {
-    use wit::exports::cohort::plugin::segmenter as s;
-    s::Profile {
-        token: p.token.clone(),
-        attributes: p
-            .attributes
-            .iter()
-            .map(|a| s::Attribute {
-                name: a.name.clone(),
-                value: to_wit_value(&a.value),
-            })
-            .collect(),
-        events: p
-            .events
-            .iter()
-            .map(|e| s::Event {
-                event_type: e.event_type.clone(),
-                at: e.at,
-                properties: e
-                    .properties
-                    .iter()
-                    .map(|(k, v)| (k.clone(), to_wit_value(v)))
-                    .collect(),
-            })
-            .collect(),
-    }
-}
-
 /// A segmentation run inside one plugin instance.
 pub struct SegmenterRun<'p> {
     plugin: &'p LoadedPlugin,
     store: Store<HostState>,
     bindings: wit::SegmenterPlugin,
     run: ResourceAny,
-    tokens: HashSet<String>,
+    /// Profiles given so far: a plugin cannot be a member of more segments than this times the declared ones.
+    profiles_given: usize,
     failed: bool,
     /// Cost of every call so far, summed (peak memory: the maximum).
     pub stats: CallStats,
@@ -195,7 +121,7 @@ impl LoadedPlugin {
             store,
             bindings,
             run,
-            tokens: HashSet::new(),
+            profiles_given: 0,
             failed: false,
             stats,
         })
@@ -264,13 +190,6 @@ impl SegmenterRun<'_> {
                     ),
                 });
             }
-            if !self.tokens.contains(&a.token) {
-                self.failed = true;
-                return Err(PluginError::Protocol {
-                    plugin: plugin.clone(),
-                    message: "assigned a token it was never given".into(),
-                });
-            }
             let score = if a.score.is_finite() {
                 a.score.clamp(0.0, 1.0)
             } else {
@@ -286,11 +205,11 @@ impl SegmenterRun<'_> {
         Ok(out)
     }
 
-    /// Feeds a chunk of profiles; returns the assignments the plugin already made.
+    /// Feeds a chunk of profiles; returns the assignments the plugin already made. Tokens in the assignments are
+    /// not checked against the profiles given: the caller, which owns the token map, must refuse unknown ones.
     pub fn add(&mut self, profiles: &[Profile]) -> Result<Vec<Assignment>, PluginError> {
         self.check_usable()?;
-        self.tokens.extend(profiles.iter().map(|p| p.token.clone()));
-        let wit_profiles: Vec<_> = profiles.iter().map(to_wit_profile).collect();
+        self.profiles_given += profiles.len();
         let (bindings, run) = (&self.bindings, self.run);
         let result = guarded(
             &mut self.store,
@@ -301,7 +220,7 @@ impl SegmenterRun<'_> {
                 bindings
                     .cohort_plugin_segmenter()
                     .run()
-                    .call_add(s, run, &wit_profiles)
+                    .call_add(s, run, profiles)
             },
         );
         let (result, stats) = result.inspect_err(|_| self.failed = true)?;
@@ -363,8 +282,7 @@ impl SegmenterRun<'_> {
             all.extend(self.checked("drain", page)?);
             // A profile can be in each declared segment at most once: anything beyond is a plugin that never stops.
             let most = self
-                .tokens
-                .len()
+                .profiles_given
                 .saturating_mul(self.plugin.declared_segments.len().max(1));
             if all.len() > most {
                 self.failed = true;
@@ -372,7 +290,7 @@ impl SegmenterRun<'_> {
                     plugin: self.plugin.name.clone(),
                     message: format!(
                         "returned more than {most} assignments for {} profiles",
-                        self.tokens.len()
+                        self.profiles_given
                     ),
                 });
             }

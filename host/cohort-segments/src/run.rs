@@ -227,14 +227,24 @@ fn drive(
     let mut excluded: BTreeMap<Exclusion, u64> = BTreeMap::new();
     let mut assigned = Vec::new();
     let mut chunk: Vec<Profile> = Vec::with_capacity(req.chunk.max(1));
-    let resolve =
-        |out: Vec<Assignment>, by_token: &HashMap<String, SubjectId>, assigned: &mut Vec<_>| {
-            for a in out {
-                if let Some(id) = by_token.get(&a.token) {
-                    assigned.push((*id, a));
-                }
-            }
-        };
+    let plugin_name = req.plugin.name().to_string();
+    // A token the plugin was never given is a protocol breach, not something to skip silently.
+    let resolve = |out: Vec<Assignment>,
+                   by_token: &HashMap<String, SubjectId>,
+                   assigned: &mut Vec<(SubjectId, Assignment)>|
+     -> Result<(), SegmentError> {
+        for a in out {
+            let id =
+                by_token
+                    .get(&a.token)
+                    .ok_or_else(|| cohort_plugins::PluginError::Protocol {
+                        plugin: plugin_name.clone(),
+                        message: "assigned a token it was never given".into(),
+                    })?;
+            assigned.push((*id, a));
+        }
+        Ok(())
+    };
     for id in req.store.subject_ids() {
         let id = id?;
         let Some(view) = req.store.subject(&id)? else {
@@ -252,17 +262,17 @@ fn drive(
                 chunk.push(project(&view, scope, token));
                 if chunk.len() >= req.chunk.max(1) {
                     let out = run.add(&std::mem::take(&mut chunk))?;
-                    resolve(out, &by_token, &mut assigned);
+                    resolve(out, &by_token, &mut assigned)?;
                 }
             }
         }
     }
     if !chunk.is_empty() {
         let out = run.add(&chunk)?;
-        resolve(out, &by_token, &mut assigned);
+        resolve(out, &by_token, &mut assigned)?;
     }
     let out = run.finish()?;
-    resolve(out, &by_token, &mut assigned);
+    resolve(out, &by_token, &mut assigned)?;
     Ok((assigned, seen, excluded_ids, excluded, run.stats))
 }
 

@@ -304,6 +304,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
+    /// Plugin instantiation, a trivial call, and RFM over N profiles in Wasm beside the same code natively.
+    Plugins {
+        /// Folder of the built components (`cd plugins && cargo build --release --target wasm32-unknown-unknown`).
+        #[arg(long, value_name = "DIR")]
+        wasm_dir: Option<PathBuf>,
+        /// Profiles for the RFM comparison.
+        #[arg(long, default_value_t = 1_000_000)]
+        profiles: usize,
+        /// Instantiations and trivial calls measured.
+        #[arg(long, default_value_t = 5_000)]
+        iterations: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -37,7 +37,14 @@ struct Report {
 }
 
 pub fn run(ctx: &Ctx, command: BenchCommand) -> Result<()> {
-    let BenchCommand::Ingest { records, runs } = command;
+    let (records, runs) = match command {
+        BenchCommand::Ingest { records, runs } => (records, runs),
+        BenchCommand::Plugins {
+            wasm_dir,
+            profiles,
+            iterations,
+        } => return plugins(ctx, wasm_dir, profiles, iterations),
+    };
     let runs = runs.max(1);
     let policy = cohort_policy::parse_policy(
         crate::commands::demo::EXAMPLE_POLICY_NAME,
@@ -178,4 +185,183 @@ fn plain_sled(
         db.flush()?;
     }
     Ok(start.elapsed().as_secs_f64())
+}
+
+/// `cohort bench plugins`.
+pub fn plugins(
+    ctx: &Ctx,
+    wasm_dir: Option<std::path::PathBuf>,
+    profiles: usize,
+    iterations: usize,
+) -> Result<()> {
+    use cohort_plugin_package::Manifest;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins");
+    let wasm_dir = wasm_dir.unwrap_or_else(|| root.join("target/wasm32-unknown-unknown/release"));
+    let load = |rt: &cohort_plugins::Runtime,
+                dir: &str,
+                file: &str|
+     -> Result<cohort_plugins::LoadedPlugin> {
+        let wasm = std::fs::read(wasm_dir.join(file)).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: {e}; build the plugins first: (cd plugins && cargo build --release --target wasm32-unknown-unknown)",
+                wasm_dir.join(file).display()
+            )
+        })?;
+        let manifest = Manifest::parse(&std::fs::read_to_string(
+            root.join(dir).join("manifest.toml"),
+        )?)?;
+        Ok(rt.load_bytes(
+            &format!("{}@{}", manifest.id(), manifest.version()),
+            manifest.id(),
+            manifest.kind(),
+            manifest.effective_limits(),
+            String::new(),
+            &wasm,
+            manifest.segments().iter().map(|s| s.id.clone()).collect(),
+        )?)
+    };
+    let rt = cohort_plugins::Runtime::new()?;
+
+    // 1. Instantiation (pooling allocator, pre-instantiated component).
+    let good = load(&rt, "fixtures/good-segmenter", "good_segmenter.wasm")?;
+    for _ in 0..100 {
+        good.instantiate_only()?;
+    }
+    let start = Instant::now();
+    for _ in 0..iterations {
+        good.instantiate_only()?;
+    }
+    let instantiate_us = start.elapsed().as_secs_f64() * 1e6 / iterations as f64;
+
+    // 2. A trivial call: `add` with no profiles on a live instance (fuel and deadline set each call).
+    let mut run = good.start_segmenter("{}", "analytics", 0)?;
+    for _ in 0..100 {
+        run.add(&[])?;
+    }
+    let start = Instant::now();
+    for _ in 0..iterations {
+        run.add(&[])?;
+    }
+    let call_us = start.elapsed().as_secs_f64() * 1e6 / iterations as f64;
+    drop(run);
+
+    // 3. RFM over the same synthetic profiles, natively and in Wasm.
+    let now = 1_790_000_000i64;
+    let spec = |i: usize| -> (usize, Vec<(i64, f64)>) {
+        // 1-6 orders over two years, deterministic, a long tail like real shops.
+        let mut x = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let orders = [1, 1, 1, 2, 2, 3, 4, 6][(next() % 8) as usize];
+        (
+            orders,
+            (0..orders)
+                .map(|_| {
+                    (
+                        now - (next() % (730 * 86_400)) as i64,
+                        (next() % 20_000) as f64 / 100.0,
+                    )
+                })
+                .collect(),
+        )
+    };
+    let native_profiles: Vec<cohort_plugin_sdk::Profile> = (0..profiles)
+        .map(|i| cohort_plugin_sdk::Profile {
+            token: format!("t{i:08}"),
+            attributes: vec![],
+            events: spec(i)
+                .1
+                .into_iter()
+                .map(|(at, total)| cohort_plugin_sdk::Event {
+                    event_type: "order_completed".into(),
+                    at,
+                    properties: vec![("total".into(), cohort_plugin_sdk::Value::Number(total))],
+                })
+                .collect(),
+        })
+        .collect();
+    let wasm_profiles: Vec<cohort_plugins::Profile> = native_profiles
+        .iter()
+        .map(|p| cohort_plugins::Profile {
+            token: p.token.clone(),
+            attributes: vec![],
+            events: p
+                .events
+                .iter()
+                .map(|e| cohort_plugins::Event {
+                    event_type: e.event_type.clone(),
+                    at: e.at,
+                    properties: vec![(
+                        "total".into(),
+                        cohort_plugins::Value::Number(match e.properties[0].1 {
+                            cohort_plugin_sdk::Value::Number(n) => n,
+                            _ => 0.0,
+                        }),
+                    )],
+                })
+                .collect(),
+        })
+        .collect();
+    const CHUNK: usize = 2_000;
+    let ctx_native = cohort_plugin_sdk::RunContext {
+        purpose: "analytics".into(),
+        now,
+    };
+    let start = Instant::now();
+    let mut rfm = rfm::Rfm::new("{}", &ctx_native).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut native_out = Vec::new();
+    for chunk in native_profiles.chunks(CHUNK) {
+        rfm.add_profiles(chunk.to_vec(), &mut native_out)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    rfm.finish_into(&mut native_out);
+    let native_s = start.elapsed().as_secs_f64();
+
+    let rfm_wasm = load(&rt, "segmenters/rfm", "rfm.wasm")?;
+    let start = Instant::now();
+    let mut run = rfm_wasm.start_segmenter("{}", "analytics", now)?;
+    let mut wasm_out = Vec::new();
+    for chunk in wasm_profiles.chunks(CHUNK) {
+        wasm_out.extend(run.add(chunk)?);
+    }
+    wasm_out.extend(run.finish()?);
+    let wasm_s = start.elapsed().as_secs_f64();
+    let stats = run.stats;
+    anyhow::ensure!(
+        wasm_out.len() == native_out.len()
+            && wasm_out
+                .iter()
+                .zip(&native_out)
+                .all(|(w, n)| w.token == n.token && w.segment == n.segment),
+        "Wasm and native RFM disagree"
+    );
+    let report = serde_json::json!({
+        "instantiate_us": instantiate_us,
+        "trivial_call_us": call_us,
+        "rfm": {
+            "profiles": profiles,
+            "native_s": native_s, "wasm_s": wasm_s,
+            "native_profiles_per_s": profiles as f64 / native_s,
+            "wasm_profiles_per_s": profiles as f64 / wasm_s,
+            "wasm_vs_native": native_s / wasm_s,
+            "wasm_fuel": stats.fuel, "wasm_peak_memory_mib": stats.peak_memory >> 20,
+        },
+        "iterations": iterations,
+        "machine": format!("{} cores, {}", std::thread::available_parallelism().map_or(0, |n| n.get()), std::env::consts::ARCH),
+    });
+    emit(ctx.json, &report, || {
+        format!(
+            "bench plugins\n  instantiate (pooling, pre-instantiated): {instantiate_us:.2} µs\n  trivial call (add of 0 profiles):       {call_us:.2} µs\n  \
+             rfm, {profiles} profiles: native {native_s:.3} s, Wasm {wasm_s:.3} s ({:.0} profiles/s); Wasm runs at {:.2}x native speed\n  \
+             (Wasm fuel {}, peak memory {} MiB; same assignments both ways)\n",
+            profiles as f64 / wasm_s,
+            native_s / wasm_s,
+            stats.fuel,
+            stats.peak_memory >> 20
+        )
+    })
 }

@@ -1,9 +1,8 @@
 //! The connector's configuration: the JSON object the host validated against `manifest.toml`'s schema, read again
 //! here (unknown keys refused) and turned into checked values with their defaults.
 
+use cohort_plugin_kit::record::valid_source;
 use serde::Deserialize;
-
-use crate::shared::record::valid_source;
 
 /// Source name written on every record when none is configured.
 const DEFAULT_SOURCE: &str = "ga4-events";

@@ -10,31 +10,20 @@
 //!
 //! - `config`: the connector's settings and their defaults.
 //! - `row`: one export row to one record.
-//! - `shared`: modules kept identical across the built-in connectors (JSON splitting, dates, countries, records).
+//!
+//! Shared building blocks (JSON splitting, dates, countries, records) come from `cohort_plugin_kit`.
 
 mod config;
 mod row;
 
-/// Modules kept identical across the built-in connectors; `tests/shared_copies.rs` checks the copies.
-mod shared {
-    pub(crate) mod bom;
-    pub(crate) mod country;
-    pub(crate) mod datetime;
-    pub(crate) mod json_stream;
-    pub(crate) mod json_value;
-    pub(crate) mod record;
-    pub(crate) mod text;
-    pub(crate) mod web;
-}
-
+use cohort_plugin_kit::input::json::{JsonItem, JsonItems};
+use cohort_plugin_kit::json_value::parse_error;
+use cohort_plugin_kit::record::Problems;
 use cohort_plugin_sdk::{Batch, Connector, LogLevel, log};
 use serde_json::Value;
 
 use config::Config;
 use row::Outcome;
-use shared::json_stream::{JsonItem, JsonItems};
-use shared::json_value::parse_error;
-use shared::record::Problems;
 
 /// Largest row held at once, in bytes. A GA4 event row with its parameters, user properties and a few dozen items
 /// is a few kilobytes; 1 MiB leaves a wide margin and still bounds memory when a file is not what it claims.

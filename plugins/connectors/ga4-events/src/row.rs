@@ -1,12 +1,12 @@
 //! One GA4 BigQuery export row (one event) to at most one canonical record: the field mapping of the README, in
 //! code.
 
+use cohort_plugin_kit::json_value::{at, number, text};
+use cohort_plugin_kit::record::{Event, MAX_EVENT_ID_CHARS, Problems, RecordBuilder};
+use cohort_plugin_kit::{countries, dates, web};
 use serde_json::{Map, Value};
 
 use crate::config::Config;
-use crate::shared::json_value::{at, number, text};
-use crate::shared::record::{Event, MAX_EVENT_ID_CHARS, Problems, RecordBuilder};
-use crate::shared::{country, datetime, web};
 
 /// What GA4 writes where it has no value (geo fields, transaction ids).
 const NOT_SET: &str = "(not set)";
@@ -56,7 +56,7 @@ pub(crate) fn convert(config: &Config, row: &Value, problems: &mut Problems) -> 
             problems,
         );
     }
-    if let Some(code) = set(row, &["geo", "country"]).and_then(|c| country::attribute(&c)) {
+    if let Some(code) = set(row, &["geo", "country"]).and_then(|c| countries::attribute(&c)) {
         record.attribute("country", Value::String(code));
     }
     for (key, name) in [("region", "region"), ("city", "city")] {
@@ -108,8 +108,8 @@ fn timestamp(row: &Value, problems: &mut Problems) -> Option<String> {
         _ => None,
     };
     let at = micros
-        .and_then(datetime::from_unix_micros)
-        .and_then(datetime::rfc3339_utc);
+        .and_then(dates::from_unix_micros)
+        .and_then(dates::rfc3339_utc);
     if at.is_none() {
         problems.add(
             Some("event_timestamp"),
@@ -160,7 +160,7 @@ fn purchase(row: &Value, problems: &mut Problems) -> (Map<String, Value>, Option
             None
         }
     };
-    if let Some(revenue) = revenue.and_then(crate::shared::record::number) {
+    if let Some(revenue) = revenue.and_then(cohort_plugin_kit::record::number) {
         properties.insert("revenue".into(), revenue);
     }
     if let Some(currency) = param(row, "currency").and_then(text) {
@@ -184,7 +184,7 @@ fn purchase(row: &Value, problems: &mut Problems) -> (Map<String, Value>, Option
             None
         }
     };
-    if let Some(items) = items.and_then(crate::shared::record::number) {
+    if let Some(items) = items.and_then(cohort_plugin_kit::record::number) {
         properties.insert("items".into(), items);
     }
     let id = order_id.filter(|id| id.chars().count() <= MAX_EVENT_ID_CHARS);

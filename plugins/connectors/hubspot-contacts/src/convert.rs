@@ -1,14 +1,14 @@
 //! One data row of a HubSpot export to one canonical record: the field mapping of the README, in code.
 
+use cohort_plugin_kit::dates::{self, SlashOrder, Stamp};
+use cohort_plugin_kit::record::{Consent, Problems, RecordBuilder};
+use cohort_plugin_kit::text::{compact, non_empty, parse_bool, snake_case};
+use cohort_plugin_kit::{countries, phones};
 use cohort_plugin_sdk::Batch;
 use serde_json::Value;
 
 use crate::columns::{Columns, Property};
 use crate::config::Config;
-use crate::shared::datetime::{self, SlashOrder, Stamp};
-use crate::shared::record::{Consent, Problems, RecordBuilder};
-use crate::shared::text::{compact, non_empty, parse_bool, snake_case};
-use crate::shared::{country, phone};
 
 /// HubSpot's built-in lifecycle stages by internal value (DOMAIN.md §2). A label compacts to its internal value
 /// ("Marketing Qualified Lead" → `marketingqualifiedlead`), so both spellings are recognised.
@@ -69,15 +69,15 @@ pub(crate) fn convert_row(
     if let Some((label, email)) = cell(Property::Email) {
         record.email(email, label, &mut problems);
     }
-    let country = cell(Property::Country).and_then(|(_, written)| country::attribute(written));
+    let country = cell(Property::Country).and_then(|(_, written)| countries::attribute(written));
     let region = country
         .as_deref()
-        .and_then(country::alpha2)
+        .and_then(countries::alpha2)
         .or(config.default_country.as_deref());
     if let Some((label, number)) = cell(Property::Phone).or_else(|| cell(Property::Mobile)) {
         record.identifier(
             "phone",
-            &phone::international(number, region),
+            &phones::international(number, region),
             label,
             &mut problems,
         );
@@ -122,19 +122,19 @@ pub(crate) fn convert_row(
         (Property::CustomerSince, "customer_since"),
     ] {
         if let Some((label, text)) = cell(property) {
-            match datetime::parse(text, config.offset, SlashOrder::MonthFirst) {
+            match dates::parse(text, config.offset, SlashOrder::MonthFirst) {
                 Ok(stamp) => {
-                    record.attribute(name, Value::String(datetime::date_text(stamp.utc_date())))
+                    record.attribute(name, Value::String(dates::date_text(stamp.utc_date())))
                 }
                 Err(e) => problems.add(Some(label), e.message()),
             }
         }
     }
     if let Some((label, text)) = cell(Property::BirthDate) {
-        match datetime::parse(text, config.offset, SlashOrder::MonthFirst) {
+        match dates::parse(text, config.offset, SlashOrder::MonthFirst) {
             Ok(stamp) => record.attribute(
                 "birth_date",
-                Value::String(datetime::date_text(stamp.written_date())),
+                Value::String(dates::date_text(stamp.written_date())),
             ),
             Err(e) => problems.add(Some(label), e.message()),
         }
@@ -177,8 +177,8 @@ fn withdraw(
     let at = match (&config.exported_at, last_modified) {
         (Some(at), _) => at.clone(),
         (None, Some((label, text))) => {
-            match datetime::parse(text, config.offset, SlashOrder::MonthFirst)
-                .map(|stamp: Stamp| datetime::rfc3339_utc(stamp.instant(config.offset)))
+            match dates::parse(text, config.offset, SlashOrder::MonthFirst)
+                .map(|stamp: Stamp| dates::rfc3339_utc(stamp.instant(config.offset)))
             {
                 Ok(Some(at)) => at,
                 Ok(None) | Err(_) => {

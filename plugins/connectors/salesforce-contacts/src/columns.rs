@@ -5,8 +5,9 @@
 //! `HasOptedOutOfEmail` and its label `Email Opt Out` are both listed below, and `Contact ID` or `Lead ID` (report
 //! labels) stand for `Id`. When a field appears twice, the first column wins.
 
+use cohort_plugin_kit::text::compact;
+
 use crate::config::ObjectChoice;
-use crate::shared::text::compact;
 
 /// The fields this connector reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

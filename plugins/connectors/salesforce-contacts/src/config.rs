@@ -1,11 +1,10 @@
 //! The connector's configuration: the JSON object the host validated against `manifest.toml`'s schema, read again
 //! here (unknown keys refused) and turned into checked values with their defaults.
 
+use cohort_plugin_kit::dates::{self, SlashOrder};
+use cohort_plugin_kit::record::{valid_name, valid_source};
 use serde::Deserialize;
 use time::UtcOffset;
-
-use crate::shared::datetime::{self, SlashOrder};
-use crate::shared::record::{valid_name, valid_source};
 
 /// Source name written on every record when none is configured.
 const DEFAULT_SOURCE: &str = "salesforce-contacts";
@@ -85,7 +84,7 @@ impl Config {
         };
         let offset = match written.timezone_offset.as_deref() {
             None => UtcOffset::UTC,
-            Some(text) => datetime::parse_offset(text).ok_or(
+            Some(text) => dates::parse_offset(text).ok_or(
                 "configuration: `timezone_offset` must be an offset such as +01:00, -0800 or Z",
             )?,
         };
@@ -125,9 +124,9 @@ impl Config {
         let exported_at = match written.exported_at.as_deref() {
             None => None,
             Some(text) => Some(
-                datetime::parse(text, offset, date_order)
+                dates::parse(text, offset, date_order)
                     .ok()
-                    .and_then(|stamp| datetime::rfc3339_utc(stamp.instant(offset)))
+                    .and_then(|stamp| dates::rfc3339_utc(stamp.instant(offset)))
                     .ok_or("configuration: `exported_at` must be a date or date-time such as 2024-06-01T08:00:00Z")?,
             ),
         };

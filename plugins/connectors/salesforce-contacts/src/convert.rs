@@ -1,16 +1,16 @@
 //! One data row of a Salesforce Contact or Lead extract to one canonical record: the field mapping of the README,
 //! in code.
 
+use cohort_plugin_kit::dates;
+use cohort_plugin_kit::record::{Consent, Problems, RecordBuilder};
+use cohort_plugin_kit::text::{non_empty, parse_bool, snake_case};
+use cohort_plugin_kit::{countries, phones};
 use cohort_plugin_sdk::Batch;
 use serde_json::Value;
 
 use crate::columns::{Columns, Field, Object};
 use crate::config::Config;
 use crate::ids;
-use crate::shared::datetime;
-use crate::shared::record::{Consent, Problems, RecordBuilder};
-use crate::shared::text::{non_empty, parse_bool, snake_case};
-use crate::shared::{country, phone};
 
 /// What a row without an identifier is told.
 const NO_IDENTIFIER: &str =
@@ -80,15 +80,15 @@ pub(crate) fn convert_row(
 
     let country = cells
         .get(Field::Country)
-        .and_then(|(_, written)| country::attribute(written));
+        .and_then(|(_, written)| countries::attribute(written));
     let region = country
         .as_deref()
-        .and_then(country::alpha2)
+        .and_then(countries::alpha2)
         .or(config.default_country.as_deref());
     if let Some((name, number)) = cells.get(Field::Phone).or_else(|| cells.get(Field::Mobile)) {
         record.identifier(
             "phone",
-            &phone::international(number, region),
+            &phones::international(number, region),
             name,
             &mut problems,
         );
@@ -128,19 +128,19 @@ pub(crate) fn convert_row(
     }
 
     if let Some((name, text)) = cells.get(Field::Birthdate) {
-        match datetime::parse(text, config.offset, config.date_order) {
+        match dates::parse(text, config.offset, config.date_order) {
             Ok(stamp) => record.attribute(
                 "birth_date",
-                Value::String(datetime::date_text(stamp.written_date())),
+                Value::String(dates::date_text(stamp.written_date())),
             ),
             Err(e) => problems.add(Some(name), e.message()),
         }
     }
     if let Some((name, text)) = cells.get(Field::CreatedDate) {
-        match datetime::parse(text, config.offset, config.date_order) {
+        match dates::parse(text, config.offset, config.date_order) {
             Ok(stamp) => record.attribute(
                 "signup_date",
-                Value::String(datetime::date_text(stamp.utc_date())),
+                Value::String(dates::date_text(stamp.utc_date())),
             ),
             Err(e) => problems.add(Some(name), e.message()),
         }
@@ -208,9 +208,9 @@ fn withdraw(
     let at = match (&config.exported_at, cells.get(Field::LastModified)) {
         (Some(at), _) => at.clone(),
         (None, Some((name, text))) => {
-            let at = datetime::parse(text, config.offset, config.date_order)
+            let at = dates::parse(text, config.offset, config.date_order)
                 .ok()
-                .and_then(|stamp| datetime::rfc3339_utc(stamp.instant(config.offset)));
+                .and_then(|stamp| dates::rfc3339_utc(stamp.instant(config.offset)));
             match at {
                 Some(at) => at,
                 None => {

@@ -11,29 +11,19 @@
 //! - `columns`: the header row, matched by API name or label, and the object type.
 //! - `ids`: 15- and 18-character record ids.
 //! - `convert`: one data row to one record.
-//! - `shared`: modules kept identical across the built-in connectors (CSV splitting, dates, countries, phones).
+//!
+//! Shared building blocks (CSV splitting, dates, countries, phones) come from `cohort_plugin_kit`.
 
 mod columns;
 mod config;
 mod convert;
 mod ids;
 
-/// Modules kept identical across the built-in connectors; `tests/shared_copies.rs` checks the copies.
-mod shared {
-    pub(crate) mod bom;
-    pub(crate) mod country;
-    pub(crate) mod csv_stream;
-    pub(crate) mod datetime;
-    pub(crate) mod phone;
-    pub(crate) mod record;
-    pub(crate) mod text;
-}
-
+use cohort_plugin_kit::input::csv::{CsvRow, CsvRows, MAX_FIELDS, MAX_ROW_BYTES};
 use cohort_plugin_sdk::{Batch, Connector, LogLevel, log};
 
 use columns::{Columns, Object};
 use config::Config;
-use shared::csv_stream::{CsvRow, CsvRows, MAX_FIELDS, MAX_ROW_BYTES};
 
 /// The `salesforce-contacts` connector: one conversion of one extract.
 pub struct SalesforceContacts {

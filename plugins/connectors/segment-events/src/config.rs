@@ -3,11 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use cohort_plugin_kit::dates;
+use cohort_plugin_kit::record::{valid_name, valid_source};
 use serde::Deserialize;
 use time::UtcOffset;
-
-use crate::shared::datetime;
-use crate::shared::record::{valid_name, valid_source};
 
 /// Source name written on every record when none is configured.
 const DEFAULT_SOURCE: &str = "segment-events";
@@ -52,7 +51,7 @@ impl Config {
         }
         let offset = match written.timezone_offset.as_deref() {
             None => UtcOffset::UTC,
-            Some(text) => datetime::parse_offset(text).ok_or(
+            Some(text) => dates::parse_offset(text).ok_or(
                 "configuration: `timezone_offset` must be an offset such as +01:00, -0800 or Z",
             )?,
         };

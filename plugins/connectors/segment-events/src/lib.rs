@@ -10,31 +10,20 @@
 //!
 //! - `config`: the connector's settings and their defaults.
 //! - `message`: one message to one record.
-//! - `shared`: modules kept identical across the built-in connectors (JSON splitting, dates, countries, records).
+//!
+//! Shared building blocks (JSON splitting, dates, countries, records) come from `cohort_plugin_kit`.
 
 mod config;
 mod message;
 
-/// Modules kept identical across the built-in connectors; `tests/shared_copies.rs` checks the copies.
-mod shared {
-    pub(crate) mod bom;
-    pub(crate) mod country;
-    pub(crate) mod datetime;
-    pub(crate) mod json_stream;
-    pub(crate) mod json_value;
-    pub(crate) mod record;
-    pub(crate) mod text;
-    pub(crate) mod web;
-}
-
+use cohort_plugin_kit::input::json::{JsonItem, JsonItems};
+use cohort_plugin_kit::json_value::parse_error;
+use cohort_plugin_kit::record::Problems;
 use cohort_plugin_sdk::{Batch, Connector, LogLevel, log};
 use serde_json::Value;
 
 use config::Config;
 use message::Outcome;
-use shared::json_stream::{JsonItem, JsonItems};
-use shared::json_value::parse_error;
-use shared::record::Problems;
 
 /// Largest line, array element or document held at once, in bytes: twice Segment's 500 KB limit on a batch
 /// request (DOMAIN.md §1), so a batch Segment accepts still fits when pretty-printed.

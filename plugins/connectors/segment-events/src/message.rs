@@ -1,15 +1,15 @@
 //! One Segment message (identify, track, page, …) to at most one canonical record: the field mapping of the
 //! README, in code.
 
+use cohort_plugin_kit::dates::{self, SlashOrder, Stamp};
+use cohort_plugin_kit::json_value::{at, number, round_amount, text};
+use cohort_plugin_kit::record::{Consent, Event, MAX_EVENT_ID_CHARS, Problems, RecordBuilder};
+use cohort_plugin_kit::text::compact;
+use cohort_plugin_kit::{countries, web};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use crate::config::Config;
-use crate::shared::datetime::{self, SlashOrder, Stamp};
-use crate::shared::json_value::{at, number, round_amount, text};
-use crate::shared::record::{Consent, Event, MAX_EVENT_ID_CHARS, Problems, RecordBuilder};
-use crate::shared::text::compact;
-use crate::shared::{country, web};
 
 /// The track event Segment's Consent Management sends when a person changes their consent preferences; the only
 /// message whose `context.consent` becomes consent events (every other message repeats the current preferences,
@@ -185,7 +185,7 @@ fn timestamp(
         };
         let parsed = written
             .as_str()
-            .map(|t| datetime::parse(t, config.offset, SlashOrder::MonthFirst));
+            .map(|t| dates::parse(t, config.offset, SlashOrder::MonthFirst));
         match parsed {
             Some(Ok(stamp)) => Ok(Some(Stamp::instant(stamp, config.offset))),
             Some(Err(e)) => {
@@ -207,7 +207,7 @@ fn timestamp(
         (None, Some(original), Some(sent), Some(received)) => received.checked_sub(sent - original),
         (None, original, sent, received) => original.or(received).or(sent),
     };
-    let written = instant.and_then(datetime::rfc3339_utc);
+    let written = instant.and_then(dates::rfc3339_utc);
     if written.is_none() {
         problems.add(
             Some(&field("timestamp")),
@@ -278,7 +278,7 @@ fn order_properties(
     if let Some(spend) = total
         .or(revenue)
         .or(from_products)
-        .and_then(crate::shared::record::number)
+        .and_then(cohort_plugin_kit::record::number)
     {
         properties.insert("revenue".into(), spend);
     }
@@ -296,7 +296,7 @@ fn order_properties(
         }
     }
     if products.is_some_and(|p| !p.is_empty())
-        && let Some(units) = crate::shared::record::number(units)
+        && let Some(units) = cohort_plugin_kit::record::number(units)
     {
         properties.insert("items".into(), units);
     }
@@ -363,7 +363,7 @@ fn trait_attributes(
         })
     };
     if let Some((_, written)) = address(&["country"])
-        && let Some(code) = country::attribute(&written)
+        && let Some(code) = countries::attribute(&written)
     {
         record.attribute("country", Value::String(code));
     }
@@ -387,7 +387,7 @@ fn trait_attributes(
         let Some((key, written)) = find(keys) else {
             continue;
         };
-        match datetime::parse(&written, config.offset, SlashOrder::MonthFirst) {
+        match dates::parse(&written, config.offset, SlashOrder::MonthFirst) {
             // A birthday is a calendar date: never shifted by a zone. A sign-up is an instant: its UTC date.
             Ok(stamp) => {
                 let date = if name == "birth_date" {
@@ -395,7 +395,7 @@ fn trait_attributes(
                 } else {
                     stamp.utc_date()
                 };
-                record.attribute(name, Value::String(datetime::date_text(date)));
+                record.attribute(name, Value::String(dates::date_text(date)));
             }
             Err(e) => problems.add(Some(&field(&format!("traits.{key}"))), e.message()),
         }

@@ -5,7 +5,7 @@
 //! NPS question, "How likely are you to recommend us?") or has "NPS" as a word. Every other column (free-text
 //! comments in particular, which may hold anything a respondent typed) is ignored.
 
-use crate::shared::text::compact;
+use cohort_plugin_kit::text::compact;
 
 /// Compacted headers of the response id. `#` (Typeform's CSV) compacts to nothing and is matched as written.
 const RESPONSE_ID: &[&str] = &["responseid", "id", "submissionid", "respondentid", "token"];

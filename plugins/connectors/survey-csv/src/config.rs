@@ -1,11 +1,10 @@
 //! The connector's configuration: the JSON object the host validated against `manifest.toml`'s schema, read again
 //! here (unknown keys refused) and turned into checked values with their defaults.
 
+use cohort_plugin_kit::dates::{self, SlashOrder};
+use cohort_plugin_kit::record::{MAX_TEXT_CHARS, valid_source};
 use serde::Deserialize;
 use time::UtcOffset;
-
-use crate::shared::datetime::{self, SlashOrder};
-use crate::shared::record::{MAX_TEXT_CHARS, valid_source};
 
 /// Source name written on every record when none is configured.
 const DEFAULT_SOURCE: &str = "survey-csv";
@@ -59,7 +58,7 @@ impl Config {
         }
         let offset = match written.timezone_offset.as_deref() {
             None => UtcOffset::UTC,
-            Some(text) => datetime::parse_offset(text).ok_or(
+            Some(text) => dates::parse_offset(text).ok_or(
                 "configuration: `timezone_offset` must be an offset such as +01:00, -0800 or Z",
             )?,
         };

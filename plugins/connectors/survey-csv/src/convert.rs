@@ -1,15 +1,15 @@
 //! One data row of a survey export to one canonical record: the respondent's identifiers, the `nps_score`
 //! attribute and a `survey_answered` event.
 
+use cohort_plugin_kit::dates;
+use cohort_plugin_kit::record::{Event, MAX_EVENT_ID_CHARS, Problems, RecordBuilder};
+use cohort_plugin_kit::text::non_empty;
 use cohort_plugin_sdk::Batch;
 use serde_json::{Map, Value};
 use time::UtcOffset;
 
 use crate::columns::Columns;
 use crate::config::Config;
-use crate::shared::datetime;
-use crate::shared::record::{Event, MAX_EVENT_ID_CHARS, Problems, RecordBuilder};
-use crate::shared::text::non_empty;
 
 /// The NPS scale: 0 ("not at all likely") to 10 ("extremely likely").
 const NPS_MAX: u8 = 10;
@@ -75,9 +75,9 @@ pub(crate) fn convert_row(
         config.offset
     };
     let at = cell(columns.submitted).and_then(|(name, text)| {
-        match datetime::parse(text, offset, config.date_order)
+        match dates::parse(text, offset, config.date_order)
             .ok()
-            .and_then(|stamp| datetime::rfc3339_utc(stamp.instant(offset)))
+            .and_then(|stamp| dates::rfc3339_utc(stamp.instant(offset)))
         {
             Some(at) => Some(at),
             None => {

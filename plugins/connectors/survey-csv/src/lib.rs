@@ -9,26 +9,18 @@
 //! - `config`: the connector's settings and their defaults.
 //! - `columns`: the header row, and which column is the NPS question.
 //! - `convert`: one data row to one record.
-//! - `shared`: modules kept identical across the built-in connectors (CSV splitting, dates, records).
+//!
+//! Shared building blocks (CSV splitting, dates, records) come from `cohort_plugin_kit`.
 
 mod columns;
 mod config;
 mod convert;
 
-/// Modules kept identical across the built-in connectors; `tests/shared_copies.rs` checks the copies.
-mod shared {
-    pub(crate) mod bom;
-    pub(crate) mod csv_stream;
-    pub(crate) mod datetime;
-    pub(crate) mod record;
-    pub(crate) mod text;
-}
-
+use cohort_plugin_kit::input::csv::{CsvRow, CsvRows, MAX_FIELDS, MAX_ROW_BYTES};
 use cohort_plugin_sdk::{Batch, Connector};
 
 use columns::Columns;
 use config::Config;
-use shared::csv_stream::{CsvRow, CsvRows, MAX_FIELDS, MAX_ROW_BYTES};
 
 /// The `survey-csv` connector: one conversion of one export.
 pub struct SurveyCsv {

@@ -3,9 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use cohort_plugin_kit::record::{MAX_TEXT_CHARS, valid_name, valid_source};
 use serde::Deserialize;
-
-use crate::shared::record::{MAX_TEXT_CHARS, valid_name, valid_source};
 
 /// Source name written on every record when none is configured.
 const DEFAULT_SOURCE: &str = "typeform-responses";

@@ -9,29 +9,19 @@
 //!
 //! - `config`: the connector's settings and their defaults.
 //! - `response`: one response to one record.
-//! - `shared`: modules kept identical across the built-in connectors (JSON splitting, dates, records).
+//!
+//! Shared building blocks (JSON splitting, dates, records) come from `cohort_plugin_kit`.
 
 mod config;
 mod response;
 
-/// Modules kept identical across the built-in connectors; `tests/shared_copies.rs` checks the copies.
-mod shared {
-    pub(crate) mod bom;
-    pub(crate) mod country;
-    pub(crate) mod datetime;
-    pub(crate) mod json_stream;
-    pub(crate) mod json_value;
-    pub(crate) mod record;
-    pub(crate) mod text;
-}
-
+use cohort_plugin_kit::input::json::{JsonItem, JsonItems};
+use cohort_plugin_kit::json_value::parse_error;
+use cohort_plugin_kit::record::Problems;
 use cohort_plugin_sdk::{Batch, Connector};
 use serde_json::Value;
 
 use config::Config;
-use shared::json_stream::{JsonItem, JsonItems};
-use shared::json_value::parse_error;
-use shared::record::Problems;
 
 /// Largest response held at once, in bytes. A response of a long form with text answers is a few kilobytes;
 /// 1 MiB leaves a wide margin and still bounds memory when a file is not what it claims.

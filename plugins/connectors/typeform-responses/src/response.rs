@@ -3,15 +3,15 @@
 //! Answers are keyed on `field.ref`, which the form's author sets and which survives edits to the form, rather
 //! than on `field.id`.
 
+use cohort_plugin_kit::countries;
+use cohort_plugin_kit::dates::{self, SlashOrder};
+use cohort_plugin_kit::json_value::{at, text};
+use cohort_plugin_kit::record::{Consent, Event, MAX_EVENT_ID_CHARS, Problems, RecordBuilder};
+use cohort_plugin_kit::text::snake_case;
 use serde_json::{Map, Value};
 use time::UtcOffset;
 
 use crate::config::Config;
-use crate::shared::country;
-use crate::shared::datetime::{self, SlashOrder};
-use crate::shared::json_value::{at, text};
-use crate::shared::record::{Consent, Event, MAX_EVENT_ID_CHARS, Problems, RecordBuilder};
-use crate::shared::text::snake_case;
 
 /// The NPS scale: 0 ("not at all likely") to 10 ("extremely likely").
 const NPS_MAX: f64 = 10.0;
@@ -134,7 +134,7 @@ pub(crate) fn convert(
             }
         }
     });
-    if let Some(score) = nps.and_then(crate::shared::record::number) {
+    if let Some(score) = nps.and_then(cohort_plugin_kit::record::number) {
         record.attribute("nps_score", score);
     }
 
@@ -149,8 +149,8 @@ pub(crate) fn convert(
         Some(value) => {
             let at = value
                 .as_str()
-                .and_then(|t| datetime::parse(t, UtcOffset::UTC, SlashOrder::MonthFirst).ok())
-                .and_then(|stamp| datetime::rfc3339_utc(stamp.instant(UtcOffset::UTC)));
+                .and_then(|t| dates::parse(t, UtcOffset::UTC, SlashOrder::MonthFirst).ok())
+                .and_then(|stamp| dates::rfc3339_utc(stamp.instant(UtcOffset::UTC)));
             if at.is_none() {
                 problems.add(Some("submitted_at"), "is not an ISO 8601 date-time");
             }
@@ -174,7 +174,7 @@ pub(crate) fn convert(
         };
         let mut properties = Map::new();
         properties.insert("survey".into(), Value::String(config.survey.clone()));
-        if let Some(score) = nps.and_then(crate::shared::record::number) {
+        if let Some(score) = nps.and_then(cohort_plugin_kit::record::number) {
             properties.insert("nps".into(), score);
         }
         record.event(Event {
@@ -240,15 +240,15 @@ fn mapped_answer(
         return;
     };
     match attribute {
-        "birth_date" => match datetime::parse(&value, UtcOffset::UTC, SlashOrder::MonthFirst) {
+        "birth_date" => match dates::parse(&value, UtcOffset::UTC, SlashOrder::MonthFirst) {
             Ok(stamp) => record.attribute(
                 attribute,
-                Value::String(datetime::date_text(stamp.written_date())),
+                Value::String(dates::date_text(stamp.written_date())),
             ),
             Err(e) => problems.add(Some(&answer.name()), e.message()),
         },
         "country" => {
-            if let Some(code) = country::attribute(&value) {
+            if let Some(code) = countries::attribute(&value) {
                 record.attribute(attribute, Value::String(code));
             }
         }

@@ -7,7 +7,6 @@
 //! most, with their numbers. The assignment's score is the churn-risk score itself, in every band. A
 //! profile's risk depends on that profile alone, so assignments are returned from `add` at once.
 
-pub mod amount;
 pub mod config;
 pub mod error;
 pub mod logic;

@@ -5,12 +5,10 @@
 //! with `W = window_days` in seconds. An event exactly `W` days old is in the previous window. Events after
 //! `now` are ignored, so that a run "as of" an earlier date sees what was known then.
 
+use cohort_plugin_kit::commerce::ORDER_EVENT;
+use cohort_plugin_kit::commerce::days::{SECONDS_PER_DAY, median_gap_days, whole_days};
+use cohort_plugin_kit::commerce::spend::order_amount;
 use cohort_plugin_sdk::{Profile, Value};
-
-use crate::amount::order_amount;
-
-/// The event type that counts as an order.
-pub const ORDER_EVENT: &str = "order_completed";
 
 /// The event types that count as engagement.
 pub const ENGAGEMENT_EVENTS: [&str; 2] = ["email_opened", "page_viewed"];
@@ -20,9 +18,6 @@ pub const NPS_ATTRIBUTE: &str = "nps_score";
 
 /// The highest NPS answer; anything outside 0–10 is not an NPS answer and counts as missing.
 const NPS_MAX: f64 = 10.0;
-
-/// Seconds in a day; windows and gaps are counted in whole days.
-pub const SECONDS_PER_DAY: i64 = 86_400;
 
 /// What the churn-risk components know about one profile.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -37,7 +32,7 @@ pub struct Signals {
     pub orders_recent: u32,
     /// Orders in the previous window.
     pub orders_previous: u32,
-    /// Spend in the recent window, by the spend rule of [`crate::amount`].
+    /// Spend in the recent window, by the spend rule of [`cohort_plugin_kit::commerce::spend`].
     pub spend_recent: f64,
     /// Spend in the previous window.
     pub spend_previous: f64,
@@ -54,11 +49,6 @@ enum Window {
     Recent,
     Previous,
     Outside,
-}
-
-/// Whole days from `earlier` to `later` (0 within the same 24 hours).
-pub fn whole_days(earlier: i64, later: i64) -> i64 {
-    later.saturating_sub(earlier).div_euclid(SECONDS_PER_DAY)
 }
 
 impl Signals {
@@ -122,23 +112,6 @@ fn nps_answer(value: &Value) -> Option<f64> {
         Value::Boolean(_) => return None,
     };
     (0.0..=NPS_MAX).contains(&answer).then_some(answer)
-}
-
-/// The median of the whole-day gaps between consecutive orders of `times` (sorted), or `None` with fewer
-/// than two orders. With an even number of gaps it is the mean of the middle two.
-pub fn median_gap_days(times: &[i64]) -> Option<f64> {
-    let mut gaps: Vec<i64> = times.windows(2).map(|w| whole_days(w[0], w[1])).collect();
-    if gaps.is_empty() {
-        return None;
-    }
-    gaps.sort_unstable();
-    let middle = gaps.len() / 2;
-    // Gaps are whole days below 2^53, exact in an f64.
-    Some(if gaps.len() % 2 == 1 {
-        gaps[middle] as f64
-    } else {
-        (gaps[middle - 1] + gaps[middle]) as f64 / 2.0
-    })
 }
 
 #[cfg(test)]

@@ -20,8 +20,9 @@
 //! not bought for a year is churned, not loyal. "More than N days" compares whole days: with the default
 //! 90-day window a last order 90 days ago is still active and 91 days ago is lapsed.
 
+use cohort_plugin_kit::commerce::days::{median_gap_days, whole_days};
+
 use crate::config::LifecycleConfig;
-use crate::history::{median_gap_days, whole_days};
 
 /// A lifecycle stage: the segment ids of this plugin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -3,7 +3,7 @@
 //!
 //! - **R** is the number of whole days from the run's `now` to the customer's latest `order_completed`
 //!   (fewer is better), **F** the number of orders, **M** the total spend under the spend rule of
-//!   [`amount`]. Events after `now` are ignored.
+//!   [`cohort_plugin_kit::commerce::spend`]. Events after `now` are ignored.
 //! - Each dimension is scored 1–5 by quintile with equal values getting equal scores; [`quintile`] says
 //!   exactly how the cut points are computed.
 //! - The segment is the cell of the R × F grid (or R × mean(F, M), config `grid_axis`) in [`grid`], with
@@ -16,7 +16,6 @@
 //! function [`logic::score_customers`] (cut points in [`logic::RfmCuts`]), which the host benchmarks natively;
 //! [`summary::summarise`] is the per-profile step and [`reasons::reasons`] the text.
 
-pub mod amount;
 pub mod config;
 pub mod error;
 pub mod grid;

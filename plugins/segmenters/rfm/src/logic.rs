@@ -109,7 +109,7 @@ pub fn score_customers(now: i64, customers: &[OrderSummary], config: &RfmConfig)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::summary::SECONDS_PER_DAY;
+    use cohort_plugin_kit::commerce::days::SECONDS_PER_DAY;
 
     fn customer(days_ago: i64, orders: u32, spend: f64, now: i64) -> OrderSummary {
         OrderSummary {

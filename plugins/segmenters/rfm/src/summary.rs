@@ -1,15 +1,10 @@
 //! Reduces one profile's events to the few numbers RFM needs, so that a run keeps a small, fixed-size
 //! state per customer until every profile has arrived.
 
+use cohort_plugin_kit::commerce::ORDER_EVENT;
+use cohort_plugin_kit::commerce::days::whole_days;
+use cohort_plugin_kit::commerce::spend::order_amount;
 use cohort_plugin_sdk::Event;
-
-use crate::amount::order_amount;
-
-/// The event type that counts as an order.
-pub const ORDER_EVENT: &str = "order_completed";
-
-/// Seconds in a day; recency is counted in whole days.
-pub const SECONDS_PER_DAY: i64 = 86_400;
 
 /// What RFM knows about one customer's completed orders.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -18,7 +13,7 @@ pub struct OrderSummary {
     pub last_order_at: i64,
     /// How many orders there were (at least 1 in a summary).
     pub orders: u32,
-    /// Total spend over all orders, by the spend rule of [`crate::amount`]; finite and not negative.
+    /// Total spend over all orders, by the spend rule of [`cohort_plugin_kit::commerce::spend`]; finite and not negative.
     pub spend: f64,
     /// How many of the orders had no amount under the spend rule and added nothing to `spend`.
     pub unpriced: u32,
@@ -27,8 +22,7 @@ pub struct OrderSummary {
 impl OrderSummary {
     /// Whole days from the latest order to `now` (0 = within the last 24 hours).
     pub fn recency_days(&self, now: i64) -> i64 {
-        now.saturating_sub(self.last_order_at)
-            .div_euclid(SECONDS_PER_DAY)
+        whole_days(self.last_order_at, now)
     }
 }
 
@@ -61,6 +55,7 @@ pub fn summarise(events: &[Event], now: i64) -> Option<OrderSummary> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cohort_plugin_kit::commerce::days::SECONDS_PER_DAY;
     use cohort_plugin_sdk::Value;
 
     fn order(at: i64, total: Option<f64>) -> Event {
