@@ -477,6 +477,7 @@ fn store_prepared(
     progress: &mut dyn Progress,
 ) -> Result<(), IngestError> {
     let batch_options = BatchOptions {
+        bulk: true,
         reimport_with_new_consent: matches!(
             policy.erasure().reimport,
             cohort_policy::Reimport::WithNewConsent
@@ -484,6 +485,7 @@ fn store_prepared(
     };
     let commit_every = options.commit_every.max(1);
     let mut done = false;
+    let mut reported_later: Option<(u64, IngestSummary)> = None;
     while !done {
         let mut batch = store.batch(batch_options);
         let mut chunk = ChunkCounts::default();
@@ -537,7 +539,12 @@ fn store_prepared(
                 .count("events_stored", chunk.events)
                 .count("consents_recorded", chunk.consents);
         record.counts.extend(chunk.dropped.to_map());
-        let report = batch.commit(record)?;
+        // Written in the background while the next chunk is applied; durable when the next commit (or the final
+        // flush) returns, and only then reported as committed.
+        let report = batch.commit_async(record)?;
+        if let Some((line, snapshot)) = reported_later.take() {
+            progress.committed(line, &snapshot);
+        }
         summary.commits += 1;
         summary.keys_written += report.keys_written;
         summary.bytes_written += report.bytes_written;
@@ -559,7 +566,11 @@ fn store_prepared(
             audit_seq = report.audit_seq,
             "committed ingest chunk"
         );
-        progress.committed(last_line, summary);
+        reported_later = Some((last_line, summary.clone()));
+    }
+    store.flush()?;
+    if let Some((line, snapshot)) = reported_later.take() {
+        progress.committed(line, &snapshot);
     }
     Ok(())
 }

@@ -67,9 +67,21 @@ impl AuditRecord {
 
 /// Adds the entry for `record`, its checkpoint and the new frontier to `batch`; returns the entry's sequence number.
 /// `frontier` is advanced; the caller keeps it only if the batch commits.
+/// Where audit writes go: a sled batch, or a commit's recorded writes.
+pub(crate) trait Sink {
+    /// Adds a write.
+    fn put(&mut self, key: &[u8], value: Vec<u8>);
+}
+
+impl Sink for sled::Batch {
+    fn put(&mut self, key: &[u8], value: Vec<u8>) {
+        self.insert(key, value);
+    }
+}
+
 pub(crate) fn append_to_batch(
     store: &Store,
-    batch: &mut sled::Batch,
+    batch: &mut impl Sink,
     frontier: &mut MerkleFrontier,
     record: &AuditRecord,
 ) -> Result<u64, StoreError> {
@@ -100,12 +112,12 @@ pub(crate) fn append_to_batch(
         .map_err(|e| StoreError::Corrupt(format!("encoding checkpoint: {e}")))?;
     let frontier_json = serde_json::to_vec(frontier)
         .map_err(|e| StoreError::Corrupt(format!("encoding frontier: {e}")))?;
-    batch.insert(&keyspace::audit_key(seq)[..], bytes);
-    batch.insert(
+    batch.put(&keyspace::audit_key(seq)[..], bytes);
+    batch.put(
         &keyspace::checkpoint_key(frontier.size())[..],
         checkpoint_json,
     );
-    batch.insert(keyspace::meta_key(meta::FRONTIER), frontier_json);
+    batch.put(&keyspace::meta_key(meta::FRONTIER), frontier_json);
     Ok(seq)
 }
 
@@ -115,10 +127,7 @@ pub type AuditVerification = cohort_audit::VerifyReport;
 impl Store {
     /// Appends one audit entry on its own (for operations with no other write, such as an export or a policy load).
     pub fn audit(&self, record: AuditRecord) -> Result<u64, StoreError> {
-        let mut state = match self.writer.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let mut state = self.lock_settled()?;
         let mut batch = sled::Batch::default();
         let mut frontier = state.frontier.clone();
         let seq = append_to_batch(self, &mut batch, &mut frontier, &record)?;
@@ -188,10 +197,7 @@ impl Store {
         if previous.as_deref() == Some(sha256.as_bytes()) {
             return Ok(false);
         }
-        let mut state = match self.writer.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let mut state = self.lock_settled()?;
         let record = AuditRecord::new(actor, "policy.load", Some(sha256))
             .detail("policy", id.to_string())
             .detail("version", version.to_string())

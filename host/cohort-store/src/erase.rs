@@ -64,10 +64,7 @@ impl Store {
         id: &SubjectId,
         request: ErasureRequest,
     ) -> Result<ErasureReport, StoreError> {
-        let mut state = match self.writer.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let mut state = self.lock_settled()?;
         let value = self
             .tree
             .get(keyspace::subject_key(id))?

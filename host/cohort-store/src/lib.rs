@@ -15,6 +15,7 @@
 mod audit_log;
 pub mod consent;
 mod erase;
+mod filter;
 mod integrity;
 pub mod keyspace;
 mod read;
@@ -116,6 +117,30 @@ pub(crate) struct WriterState {
     pub(crate) vault_next: u64,
     pub(crate) free_slots: BTreeSet<u64>,
     pub(crate) frontier: MerkleFrontier,
+    /// The commit being written in the background, if any (see `writer::PendingCommit`).
+    pub(crate) inflight: Option<writer::Inflight>,
+    /// A background write failed: the in-memory state is ahead of the disk; nothing more may be written.
+    pub(crate) poisoned: bool,
+    /// Bloom filter over the identity index, built by the first bulk batch and kept current by every commit.
+    pub(crate) identity_filter: Option<filter::IdentityFilter>,
+}
+
+impl WriterState {
+    /// Waits for the background write, if one is in flight, and fails if any background write failed.
+    pub(crate) fn settle(&mut self) -> Result<(), StoreError> {
+        if let Some(inflight) = self.inflight.as_mut()
+            && let Err(e) = inflight.wait()
+        {
+            self.poisoned = true;
+            return Err(e);
+        }
+        if self.poisoned {
+            return Err(StoreError::Corrupt(
+                "an earlier background write failed; reopen the store".into(),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// An open store.
@@ -123,9 +148,20 @@ pub struct Store {
     pub(crate) dir: PathBuf,
     pub(crate) db: sled::Db,
     pub(crate) tree: sled::Tree,
-    pub(crate) vault: vault::KeyVault,
+    pub(crate) vault: std::sync::Arc<vault::KeyVault>,
     pub(crate) keys: KeyRing,
     pub(crate) writer: Mutex<WriterState>,
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // A commit written in the background must reach the disk before the store goes away.
+        if let Ok(mut state) = self.writer.lock()
+            && let Err(e) = state.settle()
+        {
+            tracing::error!("a background commit failed while closing the store: {e}");
+        }
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -235,7 +271,7 @@ impl Store {
     fn with_db(dir: &Path, db: sled::Db, keys: KeyRing) -> Result<Self, StoreError> {
         let tree = db.open_tree("cohort")?;
         Self::check_key(&tree, &keys, dir)?;
-        let vault = vault::KeyVault::open(&dir.join(layout::VAULT_FILE))?;
+        let vault = std::sync::Arc::new(vault::KeyVault::open(&dir.join(layout::VAULT_FILE))?);
 
         let vault_next = match tree.get(keyspace::meta_key(meta::VAULT_NEXT))? {
             Some(v) => {
@@ -270,6 +306,9 @@ impl Store {
             keys,
             writer: Mutex::new(WriterState {
                 has_suppressions,
+                inflight: None,
+                poisoned: false,
+                identity_filter: None,
                 vault_next,
                 free_slots,
                 frontier,
@@ -307,10 +346,24 @@ impl Store {
         &self.dir
     }
 
-    /// Makes every write so far durable.
+    /// Makes every write so far durable, including a commit still being written in the background.
     pub fn flush(&self) -> Result<(), StoreError> {
+        drop(self.lock_settled()?);
         self.db.flush()?;
         Ok(())
+    }
+
+    /// The writer lock, after any background commit has finished: every direct write goes through here, so it
+    /// lands after the commits before it and sees their data in sled.
+    pub(crate) fn lock_settled(
+        &self,
+    ) -> Result<std::sync::MutexGuard<'_, WriterState>, StoreError> {
+        let mut state = match self.writer.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        state.settle()?;
+        Ok(state)
     }
 
     /// Finds the subject that any of `pseudonyms` (all key ids of any identifiers) points to.

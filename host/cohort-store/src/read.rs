@@ -49,7 +49,28 @@ impl Store {
         &self,
         id: &SubjectId,
     ) -> Result<Option<(SubjectHeader, SubjectBody, DataKey)>, StoreError> {
-        let Some(value) = self.tree.get(keyspace::subject_key(id))? else {
+        self.read_subject_with(None, id)
+    }
+
+    /// Reads `key` from `overlay` (a commit still being written) if it is there, else from sled.
+    pub(crate) fn get_through(
+        &self,
+        overlay: Option<&crate::writer::Overlay>,
+        key: &[u8],
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        if let Some(hit) = overlay.and_then(|o| o.get(key)) {
+            return Ok(hit.clone());
+        }
+        Ok(self.tree.get(key)?.map(|v| v.to_vec()))
+    }
+
+    /// [`Store::read_subject`], seeing the writes of a commit still in flight.
+    pub(crate) fn read_subject_with(
+        &self,
+        overlay: Option<&crate::writer::Overlay>,
+        id: &SubjectId,
+    ) -> Result<Option<(SubjectHeader, SubjectBody, DataKey)>, StoreError> {
+        let Some(value) = self.get_through(overlay, &keyspace::subject_key(id))? else {
             return Ok(None);
         };
         let (header, sealed) = SubjectHeader::decode(&value)?;
@@ -79,11 +100,21 @@ impl Store {
         header: &SubjectHeader,
         key: &DataKey,
     ) -> Result<Vec<StoredEvent>, StoreError> {
+        self.read_pages_with(None, id, header, key)
+    }
+
+    /// [`Store::read_pages`], seeing the writes of a commit still in flight.
+    pub(crate) fn read_pages_with(
+        &self,
+        overlay: Option<&crate::writer::Overlay>,
+        id: &SubjectId,
+        header: &SubjectHeader,
+        key: &DataKey,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
         let mut events = Vec::new();
         for page in 0..header.event_pages {
             let sealed = self
-                .tree
-                .get(keyspace::event_page_key(id, page))?
+                .get_through(overlay, &keyspace::event_page_key(id, page))?
                 .ok_or_else(|| {
                     StoreError::Corrupt(format!("subject {id}: event page {page} missing"))
                 })?;
@@ -159,10 +190,7 @@ impl Store {
         update: impl FnOnce(&mut crate::SubjectFlags),
         record: crate::AuditRecord,
     ) -> Result<crate::SubjectFlags, StoreError> {
-        let mut state = match self.writer.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let mut state = self.lock_settled()?;
         let value = self
             .tree
             .get(keyspace::subject_key(id))?

@@ -83,10 +83,7 @@ impl Store {
         run_record: &serde_json::Value,
         record: AuditRecord,
     ) -> Result<u64, StoreError> {
-        let mut state = match self.writer.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let mut state = self.lock_settled()?;
         let suffix = scope_suffix(plugin, purpose);
         let mut batch = sled::Batch::default();
         for (id, memberships) in changes {

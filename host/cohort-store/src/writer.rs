@@ -15,7 +15,7 @@ use crate::subject::{
 use crate::{Store, StoreError, WriterState, meta};
 use cohort_crypto::{DataKey, Pseudonym, WrappedKey};
 use std::collections::{BTreeSet, HashMap};
-use std::sync::MutexGuard;
+use std::sync::{Arc, MutexGuard};
 
 /// Events kept inline in a subject's body; beyond this the oldest [`EVENT_PAGE_SIZE`] move to a sealed page.
 /// 128 keeps a typical body under ~32 KiB so that rewriting it on each new event stays cheap.
@@ -113,6 +113,9 @@ pub enum ApplyError {
 pub struct BatchOptions {
     /// The policy lets an erased person back in when a record carries a consent grant dated after the erasure.
     pub reimport_with_new_consent: bool,
+    /// A bulk load (ingest): worth building the in-memory identity filter, which costs one scan of the identity
+    /// index the first time, so that lookups of new identifiers skip sled.
+    pub bulk: bool,
 }
 
 /// What a commit wrote.
@@ -134,26 +137,54 @@ pub struct CommitReport {
     pub bytes_written: u64,
 }
 
-/// A sled batch that counts what it writes.
+/// The writes of a commit, recorded so that they can be both applied to sled (in the background) and read back
+/// by the next batch before they land (the overlay).
 #[derive(Default)]
 pub(crate) struct CountingBatch {
-    pub(crate) batch: sled::Batch,
+    pub(crate) ops: Vec<(Vec<u8>, Option<Vec<u8>>)>,
     pub(crate) keys: u64,
     pub(crate) bytes: u64,
 }
 
 impl CountingBatch {
-    pub(crate) fn insert(&mut self, k: &[u8], v: impl Into<sled::IVec>) {
+    pub(crate) fn insert(&mut self, k: &[u8], v: impl Into<Vec<u8>>) {
         let v = v.into();
         self.keys += 1;
         self.bytes += (k.len() + v.len()) as u64;
-        self.batch.insert(k, v);
+        self.ops.push((k.to_vec(), Some(v)));
     }
 
     pub(crate) fn remove(&mut self, k: &[u8]) {
         self.keys += 1;
         self.bytes += k.len() as u64;
-        self.batch.remove(k);
+        self.ops.push((k.to_vec(), None));
+    }
+}
+
+impl crate::audit_log::Sink for CountingBatch {
+    fn put(&mut self, k: &[u8], v: Vec<u8>) {
+        self.ops.push((k.to_vec(), Some(v)));
+    }
+}
+
+/// The writes of the commit in flight, by key (`None`: removed).
+pub(crate) type Overlay = HashMap<Vec<u8>, Option<Vec<u8>>>;
+
+/// A commit handed to the background writer.
+pub(crate) struct Inflight {
+    overlay: Arc<Overlay>,
+    handle: Option<std::thread::JoinHandle<Result<(), StoreError>>>,
+}
+
+impl Inflight {
+    /// Waits until the commit is durable.
+    pub(crate) fn wait(&mut self) -> Result<(), StoreError> {
+        match self.handle.take() {
+            None => Ok(()),
+            Some(h) => h
+                .join()
+                .map_err(|_| StoreError::Corrupt("the background writer panicked".into()))?,
+        }
     }
 }
 
@@ -190,9 +221,25 @@ pub struct WriteBatch<'s> {
     next_slot: u64,
     lifted_suppressions: Vec<[u8; 37]>,
     report: CommitReport,
+    /// The previous commit's writes while it is still being written in the background.
+    overlay: Option<Arc<Overlay>>,
 }
 
 impl Store {
+    /// Builds the identity filter from one scan of the identity index.
+    fn build_identity_filter(&self) -> Result<crate::filter::IdentityFilter, StoreError> {
+        let keys: Vec<sled::IVec> = self
+            .tree
+            .scan_prefix([keyspace::IDENTITY])
+            .keys()
+            .collect::<Result<_, _>>()?;
+        let mut filter = crate::filter::IdentityFilter::with_capacity(keys.len() * 2);
+        for k in &keys {
+            filter.insert(k);
+        }
+        Ok(filter)
+    }
+
     /// Starts a batch; blocks while another batch is open.
     pub fn batch(&self, options: BatchOptions) -> WriteBatch<'_> {
         let state = match self.writer.lock() {
@@ -201,8 +248,24 @@ impl Store {
             // (which only changes after a successful commit) is still consistent.
             Err(poisoned) => poisoned.into_inner(),
         };
+        let mut state = state;
+        if options.bulk
+            && state
+                .identity_filter
+                .as_ref()
+                .is_none_or(|f| f.is_overfull())
+        {
+            // The scan must see every identity written so far, so no commit may still be in flight. Without a
+            // filter the batch simply asks sled for every identifier.
+            state.identity_filter = match state.settle() {
+                Ok(()) => self.build_identity_filter().ok(),
+                Err(_) => None,
+            };
+        }
         let next_slot = state.vault_next;
+        let overlay = state.inflight.as_ref().map(|i| i.overlay.clone());
         WriteBatch {
+            overlay,
             store: self,
             state,
             options,
@@ -231,7 +294,13 @@ impl WriteBatch<'_> {
         if let Some(pending) = self.identities.get(&key) {
             return Ok(*pending);
         }
-        match self.store.tree.get(key)? {
+        // The filter covers sled and every earlier commit, including one still in flight.
+        if let Some(filter) = &self.state.identity_filter
+            && !filter.may_contain(&key)
+        {
+            return Ok(None);
+        }
+        match self.store.get_through(self.overlay.as_deref(), &key)? {
             Some(v) => Ok(keyspace::subject_id_at(&v, 0)),
             None => Ok(None),
         }
@@ -250,7 +319,7 @@ impl WriteBatch<'_> {
                 if self.lifted_suppressions.contains(&key) {
                     continue;
                 }
-                if let Some(v) = self.store.tree.get(key)? {
+                if let Some(v) = self.store.get_through(self.overlay.as_deref(), &key)? {
                     let s: crate::erase::Suppression = serde_json::from_slice(&v)
                         .map_err(|e| StoreError::Corrupt(format!("suppression entry: {e}")))?;
                     found.get_or_insert(s.erased_at);
@@ -349,12 +418,12 @@ impl WriteBatch<'_> {
         if self.subjects.contains_key(&id) {
             return Ok(());
         }
-        let (header, body, key) =
-            self.store
-                .read_subject(&id)?
-                .ok_or(StoreError::Corrupt(format!(
-                    "identity index points to missing subject {id}"
-                )))?;
+        let (header, body, key) = self
+            .store
+            .read_subject_with(self.overlay.as_deref(), &id)?
+            .ok_or(StoreError::Corrupt(format!(
+                "identity index points to missing subject {id}"
+            )))?;
         self.subjects.insert(
             id,
             Pending {
@@ -421,7 +490,9 @@ impl WriteBatch<'_> {
             return Ok(());
         };
         // Events of the merged subject, including its sealed pages, move under the survivor's key.
-        let mut events = self.store.read_pages(&other, &from.header, &from.key)?;
+        let mut events =
+            self.store
+                .read_pages_with(self.overlay.as_deref(), &other, &from.header, &from.key)?;
         for (_, page) in from.new_pages.drain(..) {
             events.extend(page);
         }
@@ -545,7 +616,17 @@ impl WriteBatch<'_> {
 
     /// Seals every touched subject and commits the batch atomically with an audit entry built from `record`
     /// (its counts are completed with the batch's created/updated/merged/suppressed figures). Durable on return.
-    pub fn commit(mut self, mut record: AuditRecord) -> Result<CommitReport, StoreError> {
+    pub fn commit(self, record: AuditRecord) -> Result<CommitReport, StoreError> {
+        let store = self.store;
+        let report = self.commit_async(record)?;
+        drop(store.lock_settled()?);
+        Ok(report)
+    }
+
+    /// Like [`WriteBatch::commit`], but the sled write and the fsyncs run on a background thread, so that the caller
+    /// can fill the next batch meanwhile (which sees this commit's writes). The commit is durable once the next
+    /// `commit_async` (or [`Store::flush`], or any other write) returns; a failure surfaces there.
+    pub fn commit_async(mut self, mut record: AuditRecord) -> Result<CommitReport, StoreError> {
         let mut batch = CountingBatch::default();
         for (id, pending) in &self.subjects {
             let plain = serde_json::to_vec(&pending.body)
@@ -570,7 +651,12 @@ impl WriteBatch<'_> {
         }
         for (k, v) in &self.identities {
             match v {
-                Some(id) => batch.insert(&k[..], &id.bytes()[..]),
+                Some(id) => {
+                    batch.insert(&k[..], &id.bytes()[..]);
+                    if let Some(filter) = self.state.identity_filter.as_mut() {
+                        filter.insert(k);
+                    }
+                }
                 None => batch.remove(&k[..]),
             }
         }
@@ -602,21 +688,50 @@ impl WriteBatch<'_> {
         let mut frontier = self.state.frontier.clone();
         let keys_written = batch.keys;
         let bytes_written = batch.bytes;
-        let mut batch = batch.batch;
         let seq = audit_log::append_to_batch(self.store, &mut batch, &mut frontier, &record)?;
+        let ops = batch.ops;
+        let overlay: Overlay = ops.iter().cloned().collect();
 
-        // Keys first: the vault must hold every new wrapped key before sled references it.
+        // Sealing above overlapped the previous commit's background write. One commit in flight at a time, written
+        // in order: wait for it now, before touching the vault (it may still be shredding slots this batch reuses).
+        self.state.settle()?;
+        // The new wrapped keys go into the vault now (page cache), so the next batch can open these subjects; the
+        // background writer makes them durable before sled references them.
         self.store.vault.write_many(&mut self.new_keys)?;
-        self.store.vault.sync()?;
-        self.store.tree.apply_batch(batch)?;
-        self.store.db.flush()?;
-
-        for slot in &self.freed_slots {
-            self.store.vault.shred(*slot)?;
-        }
-        if !self.freed_slots.is_empty() {
-            self.store.vault.sync()?;
-        }
+        let vault = Arc::clone(&self.store.vault);
+        let tree = self.store.tree.clone();
+        let db = self.store.db.clone();
+        let freed = std::mem::take(&mut self.freed_slots);
+        let handle = std::thread::Builder::new()
+            .name("cohort-commit".into())
+            .spawn(move || -> Result<(), StoreError> {
+                // Keys first: the vault must hold every new wrapped key durably before sled references it.
+                vault.sync()?;
+                let mut batch = sled::Batch::default();
+                for (k, v) in ops {
+                    match v {
+                        Some(v) => batch.insert(k, v),
+                        None => batch.remove(k),
+                    }
+                }
+                tree.apply_batch(batch)?;
+                db.flush()?;
+                for slot in &freed {
+                    vault.shred(*slot)?;
+                }
+                if !freed.is_empty() {
+                    vault.sync()?;
+                }
+                Ok(())
+            })
+            .map_err(|e| StoreError::Io {
+                path: self.store.dir.clone(),
+                source: e,
+            })?;
+        self.state.inflight = Some(Inflight {
+            overlay: Arc::new(overlay),
+            handle: Some(handle),
+        });
         self.state.vault_next = self.next_slot;
         self.state.free_slots = free_slots;
         self.state.frontier = frontier;
@@ -675,10 +790,7 @@ impl Store {
         view: &crate::SubjectView,
         keep: impl Fn(&StoredEvent) -> bool,
     ) -> Result<(), StoreError> {
-        let _state = match self.writer.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let _state = self.lock_settled()?;
         let Some((mut header, mut body, key)) = self.read_subject(id)? else {
             return Ok(());
         };
