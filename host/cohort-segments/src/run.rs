@@ -12,10 +12,6 @@ use cohort_store::{
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
-/// Profiles per `add` call. Large enough to amortise the call, small enough that one chunk's canonical-ABI copy
-/// stays a few MiB inside the plugin's memory.
-pub(crate) const _DEFAULT_CHUNK_UNUSED: usize = 2_000;
-
 /// What to run.
 pub struct RunRequest<'a> {
     /// The store.
@@ -75,7 +71,16 @@ pub struct RunReport {
 
 /// Runs a segmenter over the store under the policy, records memberships and audits the run.
 pub fn run_segmenter(req: RunRequest<'_>) -> Result<RunReport, SegmentError> {
-    authorise_purpose(req.package, req.policy, req.purpose)?;
+    if let Err(e) = authorise_purpose(req.package, req.policy, req.purpose) {
+        req.store.audit(
+            AuditRecord::new(req.actor, "plugin.refused", Some(req.policy.sha256_hex()))
+                .purpose(req.purpose)
+                .detail("plugin", req.plugin.name().to_string())
+                .detail("package_sha256", req.plugin.sha256().to_string())
+                .detail("reason", "not_allowed_for_purpose"),
+        )?;
+        return Err(e.into());
+    }
     let purpose = req.policy.purpose(req.purpose).ok_or_else(|| {
         SegmentError::Invalid(format!("purpose `{}` is not in the policy", req.purpose))
     })?;

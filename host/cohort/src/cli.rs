@@ -112,9 +112,9 @@ pub struct IngestArgs {
     /// Convert the input with this connector plugin first (an installed plugin id, or a package file).
     #[arg(long, value_name = "PLUGIN")]
     pub connector: Option<String>,
-    /// The connector's configuration (a JSON file).
-    #[arg(long, value_name = "FILE", requires = "connector")]
-    pub config: Option<PathBuf>,
+    /// The connector's configuration (a JSON file). (`--config` is the global cohort.toml.)
+    #[arg(long = "plugin-config", value_name = "FILE", requires = "connector")]
+    pub plugin_config: Option<PathBuf>,
     /// Input format.
     #[arg(long, value_enum, default_value_t = InputFormat::Jsonl)]
     pub format: InputFormat,
@@ -389,9 +389,9 @@ pub enum PluginCommand {
         /// Input: an export file for a connector; profiles as JSON lines for a segmenter.
         #[arg(long, value_name = "FILE")]
         input: PathBuf,
-        /// The plugin's configuration (a JSON file).
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
+        /// The plugin's configuration (a JSON file). (`--config` is the global cohort.toml.)
+        #[arg(long = "plugin-config", value_name = "FILE")]
+        plugin_config: Option<PathBuf>,
         /// Purpose passed to a segmenter.
         #[arg(long, default_value = "analytics")]
         purpose: String,
@@ -407,9 +407,9 @@ pub enum SegmentCommand {
         /// The purpose the run serves (the policy must allow the plugin for it).
         #[arg(long)]
         purpose: String,
-        /// The plugin's configuration (a JSON file).
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
+        /// The plugin's configuration (a JSON file). (`--config` is the global cohort.toml.)
+        #[arg(long = "plugin-config", value_name = "FILE")]
+        plugin_config: Option<PathBuf>,
     },
     /// List segmentation runs.
     List,

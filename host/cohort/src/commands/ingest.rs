@@ -118,13 +118,36 @@ fn run_connector(ctx: &Ctx, args: &IngestArgs, name: &str) -> Result<()> {
     let (store, policy) = ctx.store_and_policy()?;
     let package = crate::commands::plugin::trusted(ctx, &policy, name)?;
     let manifest = package.manifest();
+    // A connector feeds every purpose its records serve; the policy must allow it for at least one of them.
+    let allowed: Vec<&str> = policy
+        .purposes()
+        .iter()
+        .filter(|p| cohort_plugin_package::authorise_purpose(&package, &policy, &p.id).is_ok())
+        .map(|p| p.id.as_str())
+        .collect();
+    if allowed.is_empty() {
+        store.audit(
+            cohort_store::AuditRecord::new(&ctx.actor, "plugin.refused", Some(policy.sha256_hex()))
+                .detail(
+                    "plugin",
+                    format!("{}@{}", manifest.id(), manifest.version()),
+                )
+                .detail("package_sha256", package.sha256_hex())
+                .detail("reason", "not_allowed"),
+        )?;
+        anyhow::bail!(
+            "connector `{}` is trusted but policy `{}` allows it for no purpose (plugins.allow)",
+            manifest.id(),
+            policy.id()
+        );
+    }
     if manifest.kind() != cohort_plugin_package::PluginKind::Connector {
         anyhow::bail!(
             "`{name}` is a {}, not a connector",
             manifest.kind().as_str()
         );
     }
-    let config: serde_json::Value = match &args.config {
+    let config: serde_json::Value = match &args.plugin_config {
         Some(p) => serde_json::from_str(&std::fs::read_to_string(p)?)
             .with_context(|| format!("{}", p.display()))?,
         None => serde_json::json!({}),
@@ -229,6 +252,15 @@ fn run_connector(ctx: &Ctx, args: &IngestArgs, name: &str) -> Result<()> {
         Err(e) => return Err(e.into()),
     };
     summary.invalid_skipped += problems.len() as u64;
+    store.audit(
+        cohort_store::AuditRecord::new(&ctx.actor, "connector.run", Some(policy.sha256_hex()))
+            .detail("plugin", loaded.name().to_string())
+            .detail("package_sha256", loaded.sha256().to_string())
+            .count("records", conversion.records.len() as u64)
+            .count("rows_skipped", problems.len() as u64)
+            .count("records_stored", summary.stored)
+            .count("fuel", conversion.stats.fuel),
+    )?;
     let out = serde_json::json!({"connector": loaded.name(), "package_sha256": loaded.sha256(), "rows_skipped": problems,
         "plugin_fuel": conversion.stats.fuel, "summary": summary});
     emit(ctx.json, &out, || {

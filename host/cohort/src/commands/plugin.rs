@@ -170,7 +170,7 @@ pub fn run(ctx: &Ctx, command: PluginCommand) -> Result<()> {
         PluginCommand::Test {
             package,
             input,
-            config,
+            plugin_config: config,
             purpose,
         } => test(ctx, &package, &input, config.as_deref(), &purpose),
     }

@@ -11,7 +11,7 @@ pub fn run(ctx: &Ctx, command: SegmentCommand) -> Result<()> {
         SegmentCommand::Run {
             plugin,
             purpose,
-            config,
+            plugin_config: config,
         } => {
             let (store, policy) = ctx.store_and_policy()?;
             let package = crate::commands::plugin::trusted(ctx, &policy, &plugin)?;

@@ -16,7 +16,9 @@ pub fn run(ctx: &Ctx, command: SubjectCommand) -> Result<()> {
             let Some(view) = store.subject(&id)? else {
                 bail!("no subject is known by that identifier")
             };
-            let doc = export_document(&view, &policy);
+            let mut doc = export_document(&view, &policy);
+            // Segment memberships with their reasons (Art. 15(1)(h): meaningful information about the logic).
+            doc["segments"] = serde_json::to_value(store.memberships(&id)?)?;
             let text = serde_json::to_string_pretty(&doc)?;
             // Audit before release: an export that is not recorded must not happen.
             store.audit(
