@@ -13,7 +13,6 @@ use base64::engine::general_purpose::STANDARD as B64;
 use ring::hmac;
 use ring::signature::{Ed25519KeyPair, KeyPair as _};
 use serde::{Deserialize, Serialize};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
@@ -262,56 +261,37 @@ impl ClassifyName for serde_json::Error {
     }
 }
 
-#[cfg(unix)]
 fn check_permissions(path: &Path) -> Result<(), CryptoError> {
-    use std::os::unix::fs::PermissionsExt as _;
-    let meta = std::fs::metadata(path).map_err(|source| CryptoError::KeyFileIo {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(CryptoError::KeyFileTooOpen {
+    match crate::private_file::too_open_mode(path) {
+        Ok(None) => Ok(()),
+        Ok(Some(mode)) => Err(CryptoError::KeyFileTooOpen {
             path: path.to_path_buf(),
             mode,
-        });
+        }),
+        Err(source) => Err(CryptoError::KeyFileIo {
+            path: path.to_path_buf(),
+            source,
+        }),
     }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_permissions(_path: &Path) -> Result<(), CryptoError> {
-    Ok(())
 }
 
 fn write_new(path: &Path, file: &KeyFileJson) -> Result<(), CryptoError> {
-    let io = |source| CryptoError::KeyFileIo {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut f = options.open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            CryptoError::KeyFileExists(path.to_path_buf())
-        } else {
-            io(e)
-        }
-    })?;
     let text = Zeroizing::new(serde_json::to_vec_pretty(file).map_err(|e| {
         CryptoError::KeyFileInvalid {
             path: path.to_path_buf(),
             reason: e.to_string(),
         }
     })?);
-    f.write_all(&text).map_err(io)?;
-    f.sync_all().map_err(io)?;
-    Ok(())
+    crate::private_file::create_new(path, &text).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            CryptoError::KeyFileExists(path.to_path_buf())
+        } else {
+            CryptoError::KeyFileIo {
+                path: path.to_path_buf(),
+                source: e,
+            }
+        }
+    })
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 
 pub mod envelope;
 pub mod keyfile;
+pub mod private_file;
 pub mod pseudonym;
 
 pub use envelope::{DataKey, MasterKeys, WRAPPED_KEY_LEN, WrappedKey};

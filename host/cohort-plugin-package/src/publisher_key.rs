@@ -15,7 +15,6 @@
 //!
 //! **Invariant:** the secret is never formatted by `Debug` or `Display`; secret text is zeroised on drop.
 
-use std::io::Write as _;
 use std::path::Path;
 
 use base64::Engine as _;
@@ -215,51 +214,32 @@ fn public_bytes(pair: &Ed25519KeyPair) -> [u8; 32] {
     key
 }
 
-#[cfg(unix)]
 fn check_permissions(path: &Path) -> Result<(), PackageError> {
-    use std::os::unix::fs::PermissionsExt as _;
-    let meta = std::fs::metadata(path).map_err(|source| PackageError::KeyFileIo {
-        path: path.to_owned(),
-        source,
-    })?;
-    let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(PackageError::KeyFileTooOpen {
+    match cohort_crypto::private_file::too_open_mode(path) {
+        Ok(None) => Ok(()),
+        Ok(Some(mode)) => Err(PackageError::KeyFileTooOpen {
             path: path.to_owned(),
             mode,
-        });
+        }),
+        Err(source) => Err(PackageError::KeyFileIo {
+            path: path.to_owned(),
+            source,
+        }),
     }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_permissions(_path: &Path) -> Result<(), PackageError> {
-    Ok(())
 }
 
 /// Writes `contents` to a file that must not exist yet, readable by its owner only.
 fn write_new(path: &Path, contents: &[u8]) -> Result<(), PackageError> {
-    let io = |source| PackageError::KeyFileIo {
-        path: path.to_owned(),
-        source,
-    };
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(|e| {
+    cohort_crypto::private_file::create_new(path, contents).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             PackageError::KeyFileExists(path.to_owned())
         } else {
-            io(e)
+            PackageError::KeyFileIo {
+                path: path.to_owned(),
+                source: e,
+            }
         }
-    })?;
-    file.write_all(contents).map_err(io)?;
-    file.sync_all().map_err(io)?;
-    Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -107,19 +107,8 @@ fn flag(
 
 /// Writes a file readable by its owner only: an export is personal data.
 fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write as _;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut f = options
-        .open(path)
-        .with_context(|| format!("creating {} (it must not exist)", path.display()))?;
-    f.write_all(bytes)?;
-    Ok(())
+    cohort_crypto::private_file::create_new(path, bytes)
+        .with_context(|| format!("creating {} (it must not exist)", path.display()))
 }
 
 /// The Art. 15 / Art. 20 document: everything held, what it is used for and on which basis, in a portable form.
