@@ -260,3 +260,28 @@ fn a_hostile_plugin_failure_is_audited_and_the_host_goes_on() {
     let (report, _) = run(&w, &good, "analytics").unwrap();
     assert_eq!(report.assignments, 3);
 }
+
+#[test]
+fn a_merge_drops_the_merged_away_subjects_memberships() {
+    let w = world();
+    let spy = package(&w, "fixtures/spy-segmenter");
+    run(&w, &spy, "analytics").unwrap();
+    assert_eq!(w.store.stats().unwrap().memberships, 3);
+    // One record links two of the three people: they become one subject.
+    let link =
+        json!({"source": "crm", "identifiers": {"email": "none@example.com", "crm_id": "L-1"}});
+    let link2 = json!({"source": "crm", "identifiers": {"email": "withdrawn@example.com", "crm_id": "L-1"}});
+    cohort_ingest::ingest_values(
+        &w.store,
+        &w.policy,
+        &[link, link2],
+        "test",
+        &IngestOptions::default(),
+        &mut NoProgress,
+    )
+    .unwrap();
+    assert_eq!(w.store.stats().unwrap().subjects, 2);
+    assert_eq!(w.store.stats().unwrap().memberships, 2);
+    let check = w.store.check_integrity().unwrap();
+    assert!(check.is_ok(), "{check:?}");
+}

@@ -72,11 +72,17 @@ pub fn project(subject: &SubjectView, scope: &Scope, token: String) -> Profile {
             Some(Event {
                 event_type: e.event_type.clone(),
                 at,
-                // Scalars only: nested values (item lists) stay out of the projection.
+                // Scalars as they are; nested values (an order's item list) as JSON text, which the built-in spend
+                // rule reads. Null is left out.
                 properties: e
                     .properties
                     .iter()
-                    .filter_map(|(k, v)| scalar(v).map(|v| (k.clone(), v)))
+                    .filter_map(|(k, v)| match v {
+                        serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
+                            Some((k.clone(), Value::Text(v.to_string())))
+                        }
+                        other => scalar(other).map(|v| (k.clone(), v)),
+                    })
                     .collect(),
             })
         })

@@ -95,6 +95,8 @@ pub fn run_segmenter(req: RunRequest<'_>) -> Result<RunReport, SegmentError> {
     let data = manifest.data().ok_or_else(|| {
         SegmentError::Invalid(format!("`{}` is not a segmenter", req.plugin.name()))
     })?;
+    // The plugin's own list of segments under this config must stay within its manifest (checked by `segments`).
+    req.plugin.segments(&req.config.to_string())?;
     let scope = Scope::new(
         &data.attributes,
         &data.event_types,

@@ -41,6 +41,8 @@ pub struct StoreStats {
     pub tombstones: u64,
     /// Audit entries.
     pub audit_entries: u64,
+    /// Sealed segment-membership values (one per subject, purpose and plugin).
+    pub memberships: u64,
 }
 
 impl Store {
@@ -180,6 +182,7 @@ impl Store {
             suppressed_identifiers: count(keyspace::SUPPRESSED)?,
             tombstones: count(keyspace::TOMBSTONE)?,
             audit_entries: count(keyspace::AUDIT)?,
+            memberships: count(keyspace::MEMBERSHIP)?,
         })
     }
 

@@ -212,6 +212,8 @@ pub struct WriteBatch<'s> {
     removed: BTreeSet<SubjectId>,
     /// Page keys of merged-away subjects to delete.
     removed_pages: Vec<[u8; 21]>,
+    /// Other keys of merged-away subjects to delete (their memberships).
+    removed_keys: Vec<Vec<u8>>,
     /// Vault slots allocated in this batch.
     new_slots: Vec<u64>,
     /// Wrapped keys of subjects created in this batch, written to the vault at commit in as few writes as possible.
@@ -273,6 +275,7 @@ impl Store {
             identities: HashMap::new(),
             removed: BTreeSet::new(),
             removed_pages: Vec::new(),
+            removed_keys: Vec::new(),
             new_slots: Vec::new(),
             new_keys: Vec::new(),
             freed_slots: Vec::new(),
@@ -501,6 +504,12 @@ impl WriteBatch<'_> {
             self.removed_pages
                 .push(keyspace::event_page_key(&other, page));
         }
+        // Memberships of the merged-away subject were computed for a person who no longer exists as such; the
+        // next segment run assigns the survivor. (Memberships are not written by batches, so sled is current.)
+        if !from.is_new {
+            self.removed_keys
+                .extend(self.store.membership_keys(&other)?);
+        }
         for ident in &from.body.identifiers {
             if let Some(p) = ident.pseudonym() {
                 self.identities
@@ -648,6 +657,9 @@ impl WriteBatch<'_> {
         }
         for k in &self.removed_pages {
             batch.remove(&k[..]);
+        }
+        for k in &self.removed_keys {
+            batch.remove(k);
         }
         for (k, v) in &self.identities {
             match v {
