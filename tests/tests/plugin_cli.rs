@@ -233,3 +233,55 @@ fn a_scaffolded_segmenter_builds_passes_its_tests_and_runs_in_the_sandbox() {
     assert_eq!(report["output"]["assignments"], 1, "{report}");
     assert!(report["fuel"].as_u64().unwrap() > 0);
 }
+
+#[test]
+fn an_untrusted_package_is_refused_and_the_refusal_audited() {
+    let (env, _trusted_key) = env_with(&[("spy-segmenter", &["analytics"])]);
+    // Same publisher name, another key: the signature is valid, the key is not the one the policy trusts.
+    let other = env.tmp.path().join("other.key");
+    env.ok(&[
+        "plugin",
+        "keygen",
+        "--name",
+        "cohort-test",
+        "--out",
+        other.to_str().unwrap(),
+    ]);
+    built_plugins();
+    let pkg = env.tmp.path().join("spy.cohort-plugin");
+    env.ok(&[
+        "plugin",
+        "build",
+        repo_root()
+            .join("plugins/fixtures/spy-segmenter")
+            .to_str()
+            .unwrap(),
+        "--out",
+        pkg.to_str().unwrap(),
+    ]);
+    env.ok(&[
+        "plugin",
+        "sign",
+        pkg.to_str().unwrap(),
+        "--key",
+        other.to_str().unwrap(),
+    ]);
+    let out = env.run(&[
+        "segment",
+        "run",
+        pkg.to_str().unwrap(),
+        "--purpose",
+        "analytics",
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("not trusted"), "{}", stderr(&out));
+    let log = env.json(&["audit", "log"]);
+    let refused: Vec<&serde_json::Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "plugin.refused")
+        .collect();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0]["detail"]["reason"], "untrusted");
+}

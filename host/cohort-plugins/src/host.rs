@@ -17,6 +17,8 @@ pub(crate) struct HostState {
     pub(crate) peak_memory: usize,
     pub(crate) log_lines: u32,
     pub(crate) logs_dropped: u32,
+    /// Bytes of log messages in the current call; they count against the call's output limit.
+    pub(crate) log_bytes: usize,
 }
 
 impl HostState {
@@ -28,10 +30,12 @@ impl HostState {
             peak_memory: 0,
             log_lines: 0,
             logs_dropped: 0,
+            log_bytes: 0,
         }
     }
 
     fn log(&mut self, level: &str, message: &str) {
+        self.log_bytes = self.log_bytes.saturating_add(message.len());
         if self.log_lines >= MAX_LOG_LINES_PER_CALL {
             self.logs_dropped += 1;
             return;

@@ -223,6 +223,7 @@ pub(crate) fn guarded<R>(
 ) -> Result<(R, CallStats), PluginError> {
     store.data_mut().memory_denied = false;
     store.data_mut().log_lines = 0;
+    store.data_mut().log_bytes = 0;
     if let Err(e) = store.set_fuel(limits.fuel_per_call) {
         return Err(PluginError::Engine(format!("{e:#}")));
     }
@@ -240,6 +241,13 @@ pub(crate) fn guarded<R>(
         micros,
     };
     match result {
+        // Log messages are output too: a plugin cannot move data out through the log past its output limit.
+        Ok(_) if store.data().log_bytes > limits.output_bytes => Err(PluginError::OutputTooLarge {
+            plugin: plugin.to_string(),
+            call,
+            bytes: store.data().log_bytes,
+            limit: limits.output_bytes,
+        }),
         Ok(r) => Ok((r, stats)),
         Err(e) => Err(classify(e, store.data(), limits, plugin, call, stats)),
     }

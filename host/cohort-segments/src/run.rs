@@ -85,6 +85,20 @@ pub fn run_segmenter(req: RunRequest<'_>) -> Result<RunReport, SegmentError> {
         SegmentError::Invalid(format!("purpose `{}` is not in the policy", req.purpose))
     })?;
     let manifest = req.package.manifest();
+    if let Err(problems) = manifest.validate_config(req.config) {
+        req.store.audit(
+            AuditRecord::new(req.actor, "plugin.refused", Some(req.policy.sha256_hex()))
+                .purpose(req.purpose)
+                .detail("plugin", req.plugin.name().to_string())
+                .detail("package_sha256", req.plugin.sha256().to_string())
+                .detail("reason", "bad_config"),
+        )?;
+        return Err(SegmentError::Invalid(format!(
+            "configuration of `{}`: {}",
+            req.plugin.name(),
+            problems.join("; ")
+        )));
+    }
     manifest.validate_config(req.config).map_err(|problems| {
         SegmentError::Invalid(format!(
             "configuration of `{}`: {}",

@@ -116,7 +116,7 @@ pub fn convert(
 
 fn run_connector(ctx: &Ctx, args: &IngestArgs, name: &str) -> Result<()> {
     let (store, policy) = ctx.store_and_policy()?;
-    let package = crate::commands::plugin::trusted(ctx, &policy, name)?;
+    let package = crate::commands::plugin::trusted_or_audit(ctx, &store, &policy, name)?;
     let manifest = package.manifest();
     // A connector feeds every purpose its records serve; the policy must allow it for at least one of them.
     let allowed: Vec<&str> = policy
@@ -159,7 +159,7 @@ fn run_connector(ctx: &Ctx, args: &IngestArgs, name: &str) -> Result<()> {
         )))
     })?;
     let runtime = cohort_plugins::Runtime::new()?;
-    let loaded = runtime.load(&package)?;
+    let loaded = crate::commands::plugin::load_or_audit(ctx, &store, &policy, &runtime, &package)?;
     let conversion = match convert(&loaded, &config.to_string(), &args.file) {
         Ok(c) => c,
         Err(e) => {

@@ -202,6 +202,62 @@ fn installed(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// [`trusted`], auditing a refusal (`plugin.refused`, with the reason's kind) before returning it.
+pub fn trusted_or_audit(
+    ctx: &Ctx,
+    store: &cohort_store::Store,
+    policy: &cohort_policy::Policy,
+    name: &str,
+) -> Result<TrustedPackage> {
+    trusted(ctx, policy, name).inspect_err(|e| {
+        let reason = match e.downcast_ref::<cohort_plugin_package::PackageError>() {
+            Some(cohort_plugin_package::PackageError::UntrustedPublisher { .. })
+            | Some(cohort_plugin_package::PackageError::UntrustedKey { .. }) => "untrusted",
+            Some(cohort_plugin_package::PackageError::Unsigned { .. }) => "unsigned",
+            Some(cohort_plugin_package::PackageError::BadSignature { .. }) => "bad_signature",
+            Some(_) => "invalid_package",
+            None => "not_found",
+        };
+        let audited = store.audit(
+            cohort_store::AuditRecord::new(&ctx.actor, "plugin.refused", Some(policy.sha256_hex()))
+                .detail("plugin", name.to_string())
+                .detail("reason", reason),
+        );
+        if let Err(a) = audited {
+            tracing::error!("could not audit a refused plugin: {a}");
+        }
+    })
+}
+
+/// Loads a trusted package into the sandbox, auditing a refusal at load (a forbidden import, not a component).
+pub fn load_or_audit(
+    ctx: &Ctx,
+    store: &cohort_store::Store,
+    policy: &cohort_policy::Policy,
+    runtime: &cohort_plugins::Runtime,
+    package: &TrustedPackage,
+) -> Result<cohort_plugins::LoadedPlugin> {
+    runtime.load(package).map_err(|e| {
+        let audited = store.audit(
+            cohort_store::AuditRecord::new(&ctx.actor, "plugin.refused", Some(policy.sha256_hex()))
+                .detail(
+                    "plugin",
+                    format!(
+                        "{}@{}",
+                        package.manifest().id(),
+                        package.manifest().version()
+                    ),
+                )
+                .detail("package_sha256", package.sha256_hex())
+                .detail("reason", e.kind().to_string()),
+        );
+        if let Err(a) = audited {
+            tracing::error!("could not audit a refused plugin: {a}");
+        }
+        anyhow::Error::from(e)
+    })
+}
+
 /// A package by installed id (highest version) or by file path, verified and authorised under `policy`.
 pub fn trusted(ctx: &Ctx, policy: &cohort_policy::Policy, name: &str) -> Result<TrustedPackage> {
     let path = if Path::new(name).is_file() {

@@ -14,14 +14,15 @@ pub fn run(ctx: &Ctx, command: SegmentCommand) -> Result<()> {
             plugin_config: config,
         } => {
             let (store, policy) = ctx.store_and_policy()?;
-            let package = crate::commands::plugin::trusted(ctx, &policy, &plugin)?;
+            let package = crate::commands::plugin::trusted_or_audit(ctx, &store, &policy, &plugin)?;
             let config: serde_json::Value = match config {
                 Some(p) => serde_json::from_str(&std::fs::read_to_string(&p)?)
                     .with_context(|| format!("{}", p.display()))?,
                 None => serde_json::json!({}),
             };
             let runtime = cohort_plugins::Runtime::new()?;
-            let loaded = runtime.load(&package)?;
+            let loaded =
+                crate::commands::plugin::load_or_audit(ctx, &store, &policy, &runtime, &package)?;
             let report = cohort_segments::run_segmenter(cohort_segments::RunRequest {
                 store: &store,
                 policy: &policy,
