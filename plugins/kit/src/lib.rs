@@ -5,7 +5,9 @@
 //! one home here, and a fix reaches every plugin that uses it. The kit is plain Rust on top of the SDK's types: it
 //! adds no imports to a component, and what a plugin does not call is left out of its WebAssembly by the linker.
 //!
-//! - [`input`]: streaming splitters for CSV and JSON input pushed in chunks, and byte order marks.
+//! - [`config`]: the configuration options several connectors share, checked and refused the same way.
+//! - [`input`]: streaming splitters for CSV and JSON input pushed in chunks, byte order marks, and the chunk
+//!   loops the CSV and JSON connectors share.
 //! - [`dates`]: dates and date-times as exports write them, written back as RFC 3339 UTC.
 //! - [`countries`]: country names and codes to ISO 3166-1 alpha-2.
 //! - [`phones`]: national phone numbers to international form when the country is known.
@@ -26,6 +28,7 @@
 //! larger, and four of the six connectors 3 to 4.5% larger.)
 
 pub mod commerce;
+pub mod config;
 pub mod countries;
 pub mod dates;
 pub mod input;

@@ -1,7 +1,7 @@
 //! The connector's configuration: the JSON object the host validated against `manifest.toml`'s schema, read again
 //! here (unknown keys refused) and turned into checked values with their defaults.
 
-use cohort_plugin_kit::record::valid_source;
+use cohort_plugin_kit::config;
 use serde::Deserialize;
 
 /// Source name written on every record when none is configured.
@@ -24,15 +24,8 @@ pub(crate) struct Config {
 impl Config {
     /// Reads the configuration text.
     pub(crate) fn parse(text: &str) -> Result<Self, String> {
-        let written: Written = if text.trim().is_empty() {
-            Written::default()
-        } else {
-            serde_json::from_str(text).map_err(|e| format!("configuration: {e}"))?
-        };
-        let source = written.source.unwrap_or_else(|| DEFAULT_SOURCE.into());
-        if !valid_source(&source) {
-            return Err("configuration: `source` must match ^[a-z][a-z0-9_.-]{0,63}$".into());
-        }
+        let written: Written = config::written(text, serde_json::from_str)?;
+        let source = config::source(written.source, DEFAULT_SOURCE)?;
         Ok(Self { source })
     }
 }

@@ -16,8 +16,7 @@
 mod config;
 mod row;
 
-use cohort_plugin_kit::input::json::{JsonItem, JsonItems};
-use cohort_plugin_kit::json_value::parse_error;
+use cohort_plugin_kit::input::json_stream::{JsonExport, JsonStream};
 use cohort_plugin_kit::record::Problems;
 use cohort_plugin_sdk::{Batch, Connector, LogLevel, log};
 use serde_json::Value;
@@ -30,69 +29,36 @@ use row::Outcome;
 pub const MAX_ROW_BYTES: usize = 1024 * 1024;
 
 /// The `ga4-events` connector: one conversion of one export.
-pub struct Ga4Events {
+pub struct Ga4Events(JsonStream<Rows>);
+
+/// The conversion's state.
+struct Rows {
     config: Config,
-    json: JsonItems,
-    /// Items finished by the current chunk, reused between chunks.
-    items: Vec<JsonItem>,
     /// Rows of event types with no canonical counterpart, reported in the log at the end.
     skipped: u64,
 }
 
-impl Ga4Events {
-    /// Converts the rows read so far.
-    fn convert(&mut self, out: &mut Batch) {
-        let items = std::mem::take(&mut self.items);
-        for item in items {
-            match item {
-                JsonItem::Value { row, bytes, .. } => match serde_json::from_slice::<Value>(&bytes) {
-                    Ok(value) => {
-                        let mut problems = Problems::default();
-                        let outcome = row::convert(&self.config, &value, &mut problems);
-                        if !problems.is_empty() {
-                            problems.report(row, out);
-                            continue;
-                        }
-                        match outcome {
-                            Outcome::Record(record) => record.finish_row(row, problems, "has no identifier", out),
-                            Outcome::Skipped => self.skipped += 1,
-                            Outcome::Rejected => {}
-                        }
-                    }
-                    Err(e) => out.diagnostic(row, None, parse_error(&e)),
-                },
-                JsonItem::TooLarge { row, .. } => out.diagnostic(
-                    row,
-                    None,
-                    format!("is larger than {MAX_ROW_BYTES} bytes, far more than one GA4 event row: skipped"),
-                ),
-                JsonItem::Truncated { row, .. } => {
-                    out.diagnostic(row, None, "the input ends inside this row: is the file cut short?")
-                }
-            }
+impl JsonExport for Rows {
+    const MAX_ITEM_BYTES: usize = MAX_ROW_BYTES;
+    const ITEMS_KEY: Option<&'static str> = None;
+    const TOO_LARGE: &'static str = "far more than one GA4 event row";
+    const TRUNCATED: &'static str = "the input ends inside this row: is the file cut short?";
+
+    fn value(&mut self, row: u64, value: &Value, out: &mut Batch) {
+        let mut problems = Problems::default();
+        let outcome = row::convert(&self.config, value, &mut problems);
+        if !problems.is_empty() {
+            problems.report(row, out);
+            return;
+        }
+        match outcome {
+            Outcome::Record(record) => record.finish_row(row, problems, "has no identifier", out),
+            Outcome::Skipped => self.skipped += 1,
+            Outcome::Rejected => {}
         }
     }
-}
 
-impl Connector for Ga4Events {
-    fn start(config: &str) -> Result<Self, String> {
-        Ok(Self {
-            config: Config::parse(config)?,
-            json: JsonItems::new(MAX_ROW_BYTES, None),
-            items: Vec::new(),
-            skipped: 0,
-        })
-    }
-
-    fn push(&mut self, chunk: &[u8], out: &mut Batch) -> Result<(), String> {
-        self.json.push(chunk, &mut self.items);
-        self.convert(out);
-        Ok(())
-    }
-
-    fn finish(&mut self, out: &mut Batch) -> Result<(), String> {
-        self.json.finish(&mut self.items);
-        self.convert(out);
+    fn finish(&mut self) {
         if self.skipped > 0 {
             log(
                 LogLevel::Info,
@@ -102,6 +68,24 @@ impl Connector for Ga4Events {
                 ),
             );
         }
+    }
+}
+
+impl Connector for Ga4Events {
+    fn start(config: &str) -> Result<Self, String> {
+        Ok(Self(JsonStream::new(Rows {
+            config: Config::parse(config)?,
+            skipped: 0,
+        })))
+    }
+
+    fn push(&mut self, chunk: &[u8], out: &mut Batch) -> Result<(), String> {
+        self.0.push(chunk, out);
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut Batch) -> Result<(), String> {
+        self.0.finish(out);
         Ok(())
     }
 }

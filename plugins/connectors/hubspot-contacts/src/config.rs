@@ -1,8 +1,8 @@
 //! The connector's configuration: the JSON object the host validated against `manifest.toml`'s schema, read again
 //! here (unknown keys refused) and turned into checked values with their defaults.
 
-use cohort_plugin_kit::dates::{self, SlashOrder};
-use cohort_plugin_kit::record::{valid_name, valid_source};
+use cohort_plugin_kit::config;
+use cohort_plugin_kit::dates::SlashOrder;
 use serde::Deserialize;
 use time::UtcOffset;
 
@@ -50,62 +50,23 @@ pub(crate) struct Config {
 impl Config {
     /// Reads the configuration text.
     pub(crate) fn parse(text: &str) -> Result<Self, String> {
-        let written: Written = if text.trim().is_empty() {
-            Written::default()
-        } else {
-            serde_json::from_str(text).map_err(|e| format!("configuration: {e}"))?
-        };
-        let source = written.source.unwrap_or_else(|| DEFAULT_SOURCE.into());
-        if !valid_source(&source) {
-            return Err("configuration: `source` must match ^[a-z][a-z0-9_.-]{0,63}$".into());
-        }
-        let offset = match written.timezone_offset.as_deref() {
-            None => UtcOffset::UTC,
-            Some(text) => dates::parse_offset(text).ok_or(
-                "configuration: `timezone_offset` must be an offset such as +01:00, -0800 or Z",
-            )?,
-        };
-        let default_country = match written.default_country {
-            None => None,
-            Some(code) if code.len() == 2 && code.chars().all(|c| c.is_ascii_alphabetic()) => {
-                Some(code.to_ascii_uppercase())
-            }
-            Some(_) => {
-                return Err(
-                    "configuration: `default_country` must be an ISO 3166-1 alpha-2 code such as DE".into(),
-                );
-            }
-        };
-        let id_kind = match written.record_id_as.as_deref() {
-            None | Some("hubspot_id") => "hubspot_id",
-            Some("crm_id") => "crm_id",
-            Some(_) => {
-                return Err("configuration: `record_id_as` must be hubspot_id or crm_id".into());
-            }
-        };
-        let opt_out_purposes = written
-            .opt_out_purposes
-            .unwrap_or_else(|| vec![DEFAULT_OPT_OUT_PURPOSE.into()]);
-        if let Some(bad) = opt_out_purposes.iter().find(|p| !valid_name(p)) {
-            return Err(format!(
-                "configuration: opt-out purpose `{bad}` must match ^[a-z][a-z0-9_]{{0,63}}$"
-            ));
-        }
-        let exported_at = match written.exported_at.as_deref() {
-            None => None,
-            Some(text) => Some(
-                dates::parse(text, offset, SlashOrder::MonthFirst)
-                    .ok()
-                    .and_then(|stamp| dates::rfc3339_utc(stamp.instant(offset)))
-                    .ok_or("configuration: `exported_at` must be a date or date-time such as 2024-06-01T08:00:00Z")?,
-            ),
-        };
-        let consent_source = written
-            .consent_source
-            .unwrap_or_else(|| DEFAULT_CONSENT_SOURCE.into());
-        if consent_source.is_empty() || consent_source.chars().count() > 64 {
-            return Err("configuration: `consent_source` must have 1 to 64 characters".into());
-        }
+        let written: Written = config::written(text, serde_json::from_str)?;
+        let source = config::source(written.source, DEFAULT_SOURCE)?;
+        let offset = config::timezone_offset(written.timezone_offset.as_deref())?;
+        let default_country = config::default_country(written.default_country, "DE")?;
+        let id_kind = config::record_id_as(written.record_id_as.as_deref(), "hubspot_id")?;
+        let opt_out_purposes =
+            config::opt_out_purposes(written.opt_out_purposes, DEFAULT_OPT_OUT_PURPOSE)?;
+        let exported_at = config::exported_at(
+            written.exported_at.as_deref(),
+            offset,
+            SlashOrder::MonthFirst,
+        )?;
+        let consent_source = config::collection_point(
+            written.consent_source,
+            DEFAULT_CONSENT_SOURCE,
+            "consent_source",
+        )?;
         Ok(Self {
             source,
             offset,

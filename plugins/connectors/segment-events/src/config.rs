@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use cohort_plugin_kit::dates;
-use cohort_plugin_kit::record::{valid_name, valid_source};
+use cohort_plugin_kit::config;
+use cohort_plugin_kit::record::valid_name;
 use serde::Deserialize;
 use time::UtcOffset;
 
@@ -40,21 +40,9 @@ pub(crate) struct Config {
 impl Config {
     /// Reads the configuration text.
     pub(crate) fn parse(text: &str) -> Result<Self, String> {
-        let written: Written = if text.trim().is_empty() {
-            Written::default()
-        } else {
-            serde_json::from_str(text).map_err(|e| format!("configuration: {e}"))?
-        };
-        let source = written.source.unwrap_or_else(|| DEFAULT_SOURCE.into());
-        if !valid_source(&source) {
-            return Err("configuration: `source` must match ^[a-z][a-z0-9_.-]{0,63}$".into());
-        }
-        let offset = match written.timezone_offset.as_deref() {
-            None => UtcOffset::UTC,
-            Some(text) => dates::parse_offset(text).ok_or(
-                "configuration: `timezone_offset` must be an offset such as +01:00, -0800 or Z",
-            )?,
-        };
+        let written: Written = config::written(text, serde_json::from_str)?;
+        let source = config::source(written.source, DEFAULT_SOURCE)?;
+        let offset = config::timezone_offset(written.timezone_offset.as_deref())?;
         let consent_categories = written.consent_categories.unwrap_or_default();
         if let Some((category, _)) = consent_categories
             .iter()
@@ -64,12 +52,11 @@ impl Config {
                 "configuration: the purpose of consent category `{category}` must match ^[a-z][a-z0-9_]{{0,63}}$"
             ));
         }
-        let consent_source = written
-            .consent_source
-            .unwrap_or_else(|| DEFAULT_CONSENT_SOURCE.into());
-        if consent_source.is_empty() || consent_source.chars().count() > 64 {
-            return Err("configuration: `consent_source` must have 1 to 64 characters".into());
-        }
+        let consent_source = config::collection_point(
+            written.consent_source,
+            DEFAULT_CONSENT_SOURCE,
+            "consent_source",
+        )?;
         Ok(Self {
             source,
             offset,

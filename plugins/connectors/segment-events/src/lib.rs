@@ -16,8 +16,7 @@
 mod config;
 mod message;
 
-use cohort_plugin_kit::input::json::{JsonItem, JsonItems};
-use cohort_plugin_kit::json_value::parse_error;
+use cohort_plugin_kit::input::json_stream::{JsonExport, JsonStream};
 use cohort_plugin_kit::record::Problems;
 use cohort_plugin_sdk::{Batch, Connector, LogLevel, log};
 use serde_json::Value;
@@ -30,36 +29,20 @@ use message::Outcome;
 pub const MAX_ITEM_BYTES: usize = 1024 * 1024;
 
 /// The `segment-events` connector: one conversion of one input.
-pub struct SegmentEvents {
+pub struct SegmentEvents(JsonStream<Messages>);
+
+/// The conversion's state.
+struct Messages {
     config: Config,
-    json: JsonItems,
-    /// Items finished by the current chunk, reused between chunks.
-    items: Vec<JsonItem>,
     /// Messages with nothing canonical in them, reported in the log at the end.
     skipped: u64,
 }
 
-impl SegmentEvents {
-    /// Converts the items read so far.
-    fn convert(&mut self, out: &mut Batch) {
-        let items = std::mem::take(&mut self.items);
-        for item in items {
-            match item {
-                JsonItem::Value { row, bytes, .. } => match serde_json::from_slice::<Value>(&bytes) {
-                    Ok(value) => self.value(row, &value, out),
-                    Err(e) => out.diagnostic(row, None, parse_error(&e)),
-                },
-                JsonItem::TooLarge { row, .. } => out.diagnostic(
-                    row,
-                    None,
-                    format!("is larger than {MAX_ITEM_BYTES} bytes, more than a Segment batch may hold: skipped"),
-                ),
-                JsonItem::Truncated { row, .. } => {
-                    out.diagnostic(row, None, "the input ends inside this value: is the file cut short?")
-                }
-            }
-        }
-    }
+impl JsonExport for Messages {
+    const MAX_ITEM_BYTES: usize = MAX_ITEM_BYTES;
+    const ITEMS_KEY: Option<&'static str> = None;
+    const TOO_LARGE: &'static str = "more than a Segment batch may hold";
+    const TRUNCATED: &'static str = "the input ends inside this value: is the file cut short?";
 
     /// Converts one parsed value: a batch, an array of messages or one message.
     fn value(&mut self, row: u64, value: &Value, out: &mut Batch) {
@@ -85,6 +68,20 @@ impl SegmentEvents {
         }
     }
 
+    fn finish(&mut self) {
+        if self.skipped > 0 {
+            log(
+                LogLevel::Info,
+                &format!(
+                    "{} messages had no canonical event type and a single identifier: skipped",
+                    self.skipped
+                ),
+            );
+        }
+    }
+}
+
+impl Messages {
     fn message(&mut self, row: u64, message: &Value, prefix: &str, out: &mut Batch) {
         let mut problems = Problems::default();
         let outcome = message::convert(&self.config, message, prefix, &mut problems);
@@ -118,32 +115,19 @@ fn with_context(message: &Value, context: &serde_json::Map<String, Value>) -> Va
 
 impl Connector for SegmentEvents {
     fn start(config: &str) -> Result<Self, String> {
-        Ok(Self {
+        Ok(Self(JsonStream::new(Messages {
             config: Config::parse(config)?,
-            json: JsonItems::new(MAX_ITEM_BYTES, None),
-            items: Vec::new(),
             skipped: 0,
-        })
+        })))
     }
 
     fn push(&mut self, chunk: &[u8], out: &mut Batch) -> Result<(), String> {
-        self.json.push(chunk, &mut self.items);
-        self.convert(out);
+        self.0.push(chunk, out);
         Ok(())
     }
 
     fn finish(&mut self, out: &mut Batch) -> Result<(), String> {
-        self.json.finish(&mut self.items);
-        self.convert(out);
-        if self.skipped > 0 {
-            log(
-                LogLevel::Info,
-                &format!(
-                    "{} messages had no canonical event type and a single identifier: skipped",
-                    self.skipped
-                ),
-            );
-        }
+        self.0.finish(out);
         Ok(())
     }
 }

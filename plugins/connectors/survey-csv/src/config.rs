@@ -1,8 +1,8 @@
 //! The connector's configuration: the JSON object the host validated against `manifest.toml`'s schema, read again
 //! here (unknown keys refused) and turned into checked values with their defaults.
 
-use cohort_plugin_kit::dates::{self, SlashOrder};
-use cohort_plugin_kit::record::{MAX_TEXT_CHARS, valid_source};
+use cohort_plugin_kit::config;
+use cohort_plugin_kit::dates::SlashOrder;
 use serde::Deserialize;
 use time::UtcOffset;
 
@@ -41,34 +41,11 @@ pub(crate) struct Config {
 impl Config {
     /// Reads the configuration text.
     pub(crate) fn parse(text: &str) -> Result<Self, String> {
-        let written: Written = if text.trim().is_empty() {
-            Written::default()
-        } else {
-            serde_json::from_str(text).map_err(|e| format!("configuration: {e}"))?
-        };
-        let source = written.source.unwrap_or_else(|| DEFAULT_SOURCE.into());
-        if !valid_source(&source) {
-            return Err("configuration: `source` must match ^[a-z][a-z0-9_.-]{0,63}$".into());
-        }
-        let survey = written.survey.unwrap_or_else(|| DEFAULT_SURVEY.into());
-        if survey.trim().is_empty() || survey.chars().count() > MAX_TEXT_CHARS {
-            return Err(format!(
-                "configuration: `survey` must have 1 to {MAX_TEXT_CHARS} characters"
-            ));
-        }
-        let offset = match written.timezone_offset.as_deref() {
-            None => UtcOffset::UTC,
-            Some(text) => dates::parse_offset(text).ok_or(
-                "configuration: `timezone_offset` must be an offset such as +01:00, -0800 or Z",
-            )?,
-        };
-        let date_order = match written.date_order.as_deref() {
-            None | Some("month_first") => SlashOrder::MonthFirst,
-            Some("day_first") => SlashOrder::DayFirst,
-            Some(_) => {
-                return Err("configuration: `date_order` must be month_first or day_first".into());
-            }
-        };
+        let written: Written = config::written(text, serde_json::from_str)?;
+        let source = config::source(written.source, DEFAULT_SOURCE)?;
+        let survey = config::survey(written.survey, DEFAULT_SURVEY)?;
+        let offset = config::timezone_offset(written.timezone_offset.as_deref())?;
+        let date_order = config::date_order(written.date_order.as_deref())?;
         Ok(Self {
             source,
             survey,

@@ -16,83 +16,46 @@ mod columns;
 mod config;
 mod convert;
 
-use cohort_plugin_kit::input::csv::{CsvRow, CsvRows, MAX_FIELDS, MAX_ROW_BYTES};
+use cohort_plugin_kit::input::csv_table::{CsvExport, CsvTable};
 use cohort_plugin_sdk::{Batch, Connector};
 
 use columns::Columns;
 use config::Config;
 
 /// The `survey-csv` connector: one conversion of one export.
-pub struct SurveyCsv {
-    config: Config,
-    csv: CsvRows,
-    /// The header, once row 1 has been read.
-    columns: Option<Columns>,
-    /// Rows finished by the current chunk, reused between chunks.
-    rows: Vec<CsvRow>,
-}
+pub struct SurveyCsv(CsvTable<Config>);
 
-impl SurveyCsv {
-    /// Converts the rows read so far.
-    fn convert(&mut self, out: &mut Batch) -> Result<(), String> {
-        for row in self.rows.drain(..) {
-            match (row, &self.columns) {
-                (CsvRow::Fields { fields, .. }, None) => {
-                    self.columns = Some(Columns::from_header(
-                        &fields,
-                        self.config.nps_column.as_deref(),
-                    )?);
-                }
-                (CsvRow::Fields { row, fields }, Some(columns)) => {
-                    convert::convert_row(&self.config, columns, row, &fields, out);
-                }
-                (CsvRow::NotUtf8 { .. } | CsvRow::TooLong { .. }, None) => {
-                    return Err("row 1: the header row is not UTF-8 text or is too long; is this a CSV export?".into());
-                }
-                (CsvRow::NotUtf8 { row, field }, Some(columns)) => {
-                    out.diagnostic(
-                        row,
-                        Some(columns.name(field)),
-                        "is not UTF-8 text: export the file as UTF-8",
-                    );
-                }
-                (CsvRow::TooLong { row }, Some(_)) => {
-                    out.diagnostic(
-                        row,
-                        None,
-                        format!(
-                            "is longer than {MAX_ROW_BYTES} bytes or has more than {MAX_FIELDS} fields (an unbalanced quote?)"
-                        ),
-                    );
-                }
-            }
-        }
-        Ok(())
+impl CsvExport for Config {
+    type Header = Columns;
+    const HEADER_UNREADABLE: &'static str =
+        "row 1: the header row is not UTF-8 text or is too long; is this a CSV export?";
+    const ROW_NOT_UTF8: &'static str = "is not UTF-8 text: export the file as UTF-8";
+    const EMPTY: &'static str = "the input is empty: a survey export has at least a header row";
+
+    fn header(&self, fields: &[String]) -> Result<Columns, String> {
+        Columns::from_header(fields, self.nps_column.as_deref())
+    }
+
+    fn column(header: &Columns, field: usize) -> &str {
+        header.name(field)
+    }
+
+    fn row(&self, header: &Columns, row: u64, fields: &[String], out: &mut Batch) {
+        convert::convert_row(self, header, row, fields, out);
     }
 }
 
 impl Connector for SurveyCsv {
     fn start(config: &str) -> Result<Self, String> {
-        Ok(Self {
-            config: Config::parse(config)?,
-            csv: CsvRows::default(),
-            columns: None,
-            rows: Vec::new(),
-        })
+        Ok(Self(CsvTable::new(Config::parse(config)?)))
     }
 
     fn push(&mut self, chunk: &[u8], out: &mut Batch) -> Result<(), String> {
-        self.csv.push(chunk, &mut self.rows);
-        self.convert(out)
+        self.0.push(chunk, out)
     }
 
     fn finish(&mut self, out: &mut Batch) -> Result<(), String> {
-        self.csv.finish(&mut self.rows);
-        self.convert(out)?;
-        if self.columns.is_none() {
-            return Err("the input is empty: a survey export has at least a header row".into());
-        }
-        Ok(())
+        self.0.finish(out)
     }
 }
 

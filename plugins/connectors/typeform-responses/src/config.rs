@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use cohort_plugin_kit::record::{MAX_TEXT_CHARS, valid_name, valid_source};
+use cohort_plugin_kit::config;
+use cohort_plugin_kit::record::valid_name;
 use serde::Deserialize;
 
 /// Source name written on every record when none is configured.
@@ -89,21 +90,9 @@ pub(crate) struct Config {
 impl Config {
     /// Reads the configuration text.
     pub(crate) fn parse(text: &str) -> Result<Self, String> {
-        let written: Written = if text.trim().is_empty() {
-            Written::default()
-        } else {
-            serde_json::from_str(text).map_err(|e| format!("configuration: {e}"))?
-        };
-        let source = written.source.unwrap_or_else(|| DEFAULT_SOURCE.into());
-        if !valid_source(&source) {
-            return Err("configuration: `source` must match ^[a-z][a-z0-9_.-]{0,63}$".into());
-        }
-        let survey = written.survey.unwrap_or_else(|| DEFAULT_SURVEY.into());
-        if survey.trim().is_empty() || survey.chars().count() > MAX_TEXT_CHARS {
-            return Err(format!(
-                "configuration: `survey` must have 1 to {MAX_TEXT_CHARS} characters"
-            ));
-        }
+        let written: Written = config::written(text, serde_json::from_str)?;
+        let source = config::source(written.source, DEFAULT_SOURCE)?;
+        let survey = config::survey(written.survey, DEFAULT_SURVEY)?;
         let answers = written.answers.unwrap_or_default();
         if let Some((field_ref, attribute)) = answers
             .iter()
@@ -122,12 +111,8 @@ impl Config {
                         "configuration: `opt_in.purpose` must match ^[a-z][a-z0-9_]{0,63}$".into(),
                     );
                 }
-                let source = o.source.unwrap_or_else(|| DEFAULT_CONSENT_SOURCE.into());
-                if source.is_empty() || source.chars().count() > 64 {
-                    return Err(
-                        "configuration: `opt_in.source` must have 1 to 64 characters".into(),
-                    );
-                }
+                let source =
+                    config::collection_point(o.source, DEFAULT_CONSENT_SOURCE, "opt_in.source")?;
                 Some(OptIn {
                     field_ref: o.r#ref,
                     purpose: o.purpose,

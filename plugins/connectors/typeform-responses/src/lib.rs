@@ -15,8 +15,7 @@
 mod config;
 mod response;
 
-use cohort_plugin_kit::input::json::{JsonItem, JsonItems};
-use cohort_plugin_kit::json_value::parse_error;
+use cohort_plugin_kit::input::json_stream::{JsonExport, JsonStream};
 use cohort_plugin_kit::record::Problems;
 use cohort_plugin_sdk::{Batch, Connector};
 use serde_json::Value;
@@ -31,60 +30,35 @@ pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 const ITEMS_KEY: &str = "items";
 
 /// The `typeform-responses` connector: one conversion of one input.
-pub struct TypeformResponses {
-    config: Config,
-    json: JsonItems,
-    /// Items finished by the current chunk, reused between chunks.
-    items: Vec<JsonItem>,
-}
+pub struct TypeformResponses(JsonStream<Config>);
 
-impl TypeformResponses {
-    /// Converts the responses read so far.
-    fn convert(&mut self, out: &mut Batch) {
-        let items = std::mem::take(&mut self.items);
-        for item in items {
-            match item {
-                JsonItem::Value { row, bytes, .. } => match serde_json::from_slice::<Value>(&bytes) {
-                    Ok(value) => {
-                        let mut problems = Problems::default();
-                        match response::convert(&self.config, &value, &mut problems) {
-                            Some(record) if problems.is_empty() => record.finish_row(row, problems, "", out),
-                            _ => problems.report(row, out),
-                        }
-                    }
-                    Err(e) => out.diagnostic(row, None, parse_error(&e)),
-                },
-                JsonItem::TooLarge { row, .. } => out.diagnostic(
-                    row,
-                    None,
-                    format!("is larger than {MAX_RESPONSE_BYTES} bytes, far more than one response: skipped"),
-                ),
-                JsonItem::Truncated { row, .. } => {
-                    out.diagnostic(row, None, "the input ends inside this response: is the file cut short?")
-                }
-            }
+impl JsonExport for Config {
+    const MAX_ITEM_BYTES: usize = MAX_RESPONSE_BYTES;
+    const ITEMS_KEY: Option<&'static str> = Some(ITEMS_KEY);
+    const TOO_LARGE: &'static str = "far more than one response";
+    const TRUNCATED: &'static str = "the input ends inside this response: is the file cut short?";
+
+    fn value(&mut self, row: u64, value: &Value, out: &mut Batch) {
+        let mut problems = Problems::default();
+        match response::convert(self, value, &mut problems) {
+            Some(record) if problems.is_empty() => record.finish_row(row, problems, "", out),
+            _ => problems.report(row, out),
         }
     }
 }
 
 impl Connector for TypeformResponses {
     fn start(config: &str) -> Result<Self, String> {
-        Ok(Self {
-            config: Config::parse(config)?,
-            json: JsonItems::new(MAX_RESPONSE_BYTES, Some(ITEMS_KEY)),
-            items: Vec::new(),
-        })
+        Ok(Self(JsonStream::new(Config::parse(config)?)))
     }
 
     fn push(&mut self, chunk: &[u8], out: &mut Batch) -> Result<(), String> {
-        self.json.push(chunk, &mut self.items);
-        self.convert(out);
+        self.0.push(chunk, out);
         Ok(())
     }
 
     fn finish(&mut self, out: &mut Batch) -> Result<(), String> {
-        self.json.finish(&mut self.items);
-        self.convert(out);
+        self.0.finish(out);
         Ok(())
     }
 }
