@@ -14,7 +14,7 @@ pub mod lawful;
 pub mod projection;
 mod run;
 
-pub use run::{RunReport, RunRequest, run_segmenter};
+pub use run::{DEFAULT_CHUNK, RunReport, RunRequest, run_segmenter};
 
 /// Errors of a segmentation run.
 #[derive(Debug, thiserror::Error)]

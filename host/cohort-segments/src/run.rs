@@ -12,6 +12,10 @@ use cohort_store::{
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
+/// Profiles per `add` call. Large enough to amortise the call, small enough that one chunk's canonical-ABI copy
+/// stays a few MiB inside the plugin's memory.
+pub const DEFAULT_CHUNK: usize = 2_000;
+
 /// What to run.
 pub struct RunRequest<'a> {
     /// The store.

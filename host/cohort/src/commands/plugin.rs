@@ -409,7 +409,11 @@ fn test(
                 purpose,
                 time::OffsetDateTime::now_utc().unix_timestamp(),
             )?;
-            let mut out = run.add(&profiles)?;
+            // Chunks of the size a real run sends, so per-call fuel and memory match production.
+            let mut out = Vec::new();
+            for chunk in profiles.chunks(cohort_segments::DEFAULT_CHUNK) {
+                out.extend(run.add(chunk)?);
+            }
             out.extend(run.finish()?);
             let mut by_segment = std::collections::BTreeMap::<String, u64>::new();
             for a in &out {

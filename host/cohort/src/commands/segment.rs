@@ -32,7 +32,7 @@ pub fn run(ctx: &Ctx, command: SegmentCommand) -> Result<()> {
                 config: &config,
                 actor: &ctx.actor,
                 now: time::OffsetDateTime::now_utc(),
-                chunk: 2_000,
+                chunk: cohort_segments::DEFAULT_CHUNK,
             })?;
             emit(ctx.json, &report, || {
                 let mut s = format!(
