@@ -69,15 +69,24 @@ pub struct CallStats {
 impl Runtime {
     /// Compiles a trusted package's component, refuses forbidden imports, and pre-instantiates it.
     pub fn load(&self, package: &TrustedPackage) -> Result<LoadedPlugin, PluginError> {
-        let manifest = package.manifest();
-        let name = format!("{}@{}", manifest.id(), manifest.version());
+        self.load_with_manifest(package.manifest(), package.sha256_hex(), package.wasm())
+    }
+
+    /// Loads component bytes under a manifest's id, kind, limits and segments, trusted or not (for
+    /// `cohort plugin test` of an unsigned local build and for benchmarks; the store never runs these).
+    pub fn load_with_manifest(
+        &self,
+        manifest: &cohort_plugin_package::Manifest,
+        sha256: String,
+        wasm: &[u8],
+    ) -> Result<LoadedPlugin, PluginError> {
         self.load_bytes(
-            &name,
+            &format!("{}@{}", manifest.id(), manifest.version()),
             manifest.id(),
             manifest.kind(),
             manifest.effective_limits(),
-            package.sha256_hex(),
-            package.wasm(),
+            sha256,
+            wasm,
             manifest.segments().iter().map(|s| s.id.clone()).collect(),
         )
     }

@@ -37,7 +37,8 @@ impl Scope {
     }
 }
 
-fn scalar(v: &serde_json::Value) -> Option<Value> {
+/// A stored JSON scalar as a plugin value; `None` for null, arrays and objects.
+pub fn scalar_value(v: &serde_json::Value) -> Option<Value> {
     match v {
         serde_json::Value::String(s) => Some(Value::Text(s.clone())),
         serde_json::Value::Number(n) => n.as_f64().map(Value::Number),
@@ -54,7 +55,7 @@ pub fn project(subject: &SubjectView, scope: &Scope, token: String) -> Profile {
         .iter()
         .filter(|(name, _)| scope.attributes.contains(*name))
         .filter_map(|(name, v)| {
-            scalar(&v.value).map(|value| Attribute {
+            scalar_value(&v.value).map(|value| Attribute {
                 name: name.clone(),
                 value,
             })
@@ -81,7 +82,7 @@ pub fn project(subject: &SubjectView, scope: &Scope, token: String) -> Profile {
                         serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
                             Some((k.clone(), Value::Text(v.to_string())))
                         }
-                        other => scalar(other).map(|v| (k.clone(), v)),
+                        other => scalar_value(other).map(|v| (k.clone(), v)),
                     })
                     .collect(),
             })

@@ -210,15 +210,7 @@ pub fn plugins(
         let manifest = Manifest::parse(&std::fs::read_to_string(
             root.join(dir).join("manifest.toml"),
         )?)?;
-        Ok(rt.load_bytes(
-            &format!("{}@{}", manifest.id(), manifest.version()),
-            manifest.id(),
-            manifest.kind(),
-            manifest.effective_limits(),
-            String::new(),
-            &wasm,
-            manifest.segments().iter().map(|s| s.id.clone()).collect(),
-        )?)
+        Ok(rt.load_with_manifest(&manifest, String::new(), &wasm)?)
     };
     let rt = cohort_plugins::Runtime::new()?;
 

@@ -147,11 +147,7 @@ fn run_connector(ctx: &Ctx, args: &IngestArgs, name: &str) -> Result<()> {
             manifest.kind().as_str()
         );
     }
-    let config: serde_json::Value = match &args.plugin_config {
-        Some(p) => serde_json::from_str(&std::fs::read_to_string(p)?)
-            .with_context(|| format!("{}", p.display()))?,
-        None => serde_json::json!({}),
-    };
+    let config = crate::commands::plugin::read_plugin_config(args.plugin_config.as_deref())?;
     manifest.validate_config(&config).map_err(|e| {
         anyhow!(crate::exit::Invalid(format!(
             "configuration of {name}: {}",

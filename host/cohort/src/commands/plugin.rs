@@ -176,6 +176,18 @@ pub fn run(ctx: &Ctx, command: PluginCommand) -> Result<()> {
     }
 }
 
+/// A plugin configuration from `--plugin-config FILE` (JSON), or `{}` when none is given.
+pub fn read_plugin_config(path: Option<&Path>) -> Result<serde_json::Value> {
+    match path {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            serde_json::from_str(&text).with_context(|| format!("{}", p.display()))
+        }
+        None => Ok(serde_json::json!({})),
+    }
+}
+
 pub fn read_package(path: &Path) -> Result<Package> {
     let bytes = std::fs::read(path)
         .with_context(|| format!("reading plugin package {}", path.display()))?;
@@ -341,25 +353,13 @@ fn test(
     purpose: &str,
 ) -> Result<()> {
     let pkg = read_package(package)?;
-    let config: serde_json::Value = match config {
-        Some(p) => serde_json::from_str(&std::fs::read_to_string(p)?)
-            .with_context(|| format!("{}", p.display()))?,
-        None => serde_json::json!({}),
-    };
+    let config = read_plugin_config(config)?;
     let m = pkg.manifest();
     m.validate_config(&config)
         .map_err(|e| anyhow!("configuration: {}", e.join("; ")))?;
     let runtime = cohort_plugins::Runtime::new()?;
     let name = format!("{}@{}", m.id(), m.version());
-    let loaded = runtime.load_bytes(
-        &name,
-        m.id(),
-        m.kind(),
-        m.effective_limits(),
-        pkg.sha256_hex(),
-        pkg.wasm(),
-        m.segments().iter().map(|s| s.id.clone()).collect(),
-    )?;
+    let loaded = runtime.load_with_manifest(m, pkg.sha256_hex(), pkg.wasm())?;
     let started = std::time::Instant::now();
     let (output, stats) = match m.kind() {
         PluginKind::Connector => {

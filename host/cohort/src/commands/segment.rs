@@ -4,7 +4,7 @@ use crate::cli::SegmentCommand;
 use crate::context::Ctx;
 use crate::output::{emit, table};
 use anyhow::{Context as _, Result, anyhow};
-use cohort_plugins::{Attribute, Event, Profile, Value};
+use cohort_plugins::{Attribute, Event, Profile};
 
 pub fn run(ctx: &Ctx, command: SegmentCommand) -> Result<()> {
     match command {
@@ -15,11 +15,7 @@ pub fn run(ctx: &Ctx, command: SegmentCommand) -> Result<()> {
         } => {
             let (store, policy) = ctx.store_and_policy()?;
             let package = crate::commands::plugin::trusted_or_audit(ctx, &store, &policy, &plugin)?;
-            let config: serde_json::Value = match config {
-                Some(p) => serde_json::from_str(&std::fs::read_to_string(&p)?)
-                    .with_context(|| format!("{}", p.display()))?,
-                None => serde_json::json!({}),
-            };
+            let config = crate::commands::plugin::read_plugin_config(config.as_deref())?;
             let runtime = cohort_plugins::Runtime::new()?;
             let loaded =
                 crate::commands::plugin::load_or_audit(ctx, &store, &policy, &runtime, &package)?;
@@ -81,15 +77,6 @@ pub fn run(ctx: &Ctx, command: SegmentCommand) -> Result<()> {
     }
 }
 
-fn value(v: &serde_json::Value) -> Option<Value> {
-    match v {
-        serde_json::Value::String(s) => Some(Value::Text(s.clone())),
-        serde_json::Value::Number(n) => n.as_f64().map(Value::Number),
-        serde_json::Value::Bool(b) => Some(Value::Boolean(*b)),
-        _ => None,
-    }
-}
-
 /// A test profile from JSON: `{"token", "attributes": {name: value}, "events": [{"type", "at", "properties"}]}`.
 pub fn profile_from_json(v: &serde_json::Value, index: usize) -> Result<Profile> {
     let token = v["token"]
@@ -101,7 +88,7 @@ pub fn profile_from_json(v: &serde_json::Value, index: usize) -> Result<Profile>
         .map(|m| {
             m.iter()
                 .filter_map(|(k, v)| {
-                    value(v).map(|value| Attribute {
+                    cohort_segments::projection::scalar_value(v).map(|value| Attribute {
                         name: k.clone(),
                         value,
                     })
@@ -128,7 +115,9 @@ pub fn profile_from_json(v: &serde_json::Value, index: usize) -> Result<Profile>
                 .as_object()
                 .map(|m| {
                     m.iter()
-                        .filter_map(|(k, v)| value(v).map(|v| (k.clone(), v)))
+                        .filter_map(|(k, v)| {
+                            cohort_segments::projection::scalar_value(v).map(|v| (k.clone(), v))
+                        })
                         .collect()
                 })
                 .unwrap_or_default(),
