@@ -17,4 +17,14 @@ rustup target add --toolchain "$toolchain" wasm32-unknown-unknown >/dev/null
 (cd plugins && cargo build --release --target wasm32-unknown-unknown --locked)
 (cd plugins && cargo test --locked)
 
+# Segment's official Python SDK, for the test that sends with it to `cohort serve` (into a git-ignored venv).
+bash tests/sdk/install-segment-python.sh
+
+# The Python plugins (plugins/python) are built by componentize-py, which build.sh installs in a venv of its own
+# (PyPI on the first run; quick when nothing changed), then their logic is unit-tested with plain python3.
+bash plugins/python/build.sh
+for manifest in plugins/python/*/manifest.toml; do
+    (cd "$(dirname "$manifest")" && PYTHONDONTWRITEBYTECODE=1 python3 -m unittest --quiet)
+done
+
 cargo test --workspace --locked "$@"

@@ -286,3 +286,48 @@ pub fn policy_trusting(
     std::fs::write(&path, text).expect("write policy");
     path
 }
+
+/// People for output tests: `n` customers, 150 in DE, 80 in FR and the rest in IT (for `n` = 240), half gold and
+/// half silver, each with one order of revenue `i % 50 + 1`, 80 % consented to email marketing (`i % 10 < 8`),
+/// emails `person{i}@example.com`, and a unique `city` marker `marker{i}` to find a subject again.
+pub fn output_people(n: usize) -> Vec<serde_json::Value> {
+    (0..n)
+        .map(|i| {
+            let country = match i {
+                0..150 => "DE",
+                150..230 => "FR",
+                _ => "IT",
+            };
+            let consents = if i % 10 < 8 {
+                serde_json::json!([{"purpose": "email_marketing", "state": "granted", "at": "2026-01-01T00:00:00Z", "source": "web_form"}])
+            } else {
+                serde_json::json!([])
+            };
+            serde_json::json!({"source": "crm",
+                "identifiers": {"email": format!("person{i}@example.com")},
+                "attributes": {"country": country, "loyalty_tier": if i % 2 == 0 { "gold" } else { "silver" },
+                               "city": format!("marker{i}")},
+                "events": [{"type": "order_completed", "at": "2026-10-01T12:00:00Z",
+                            "properties": {"revenue": (i % 50) + 1, "order_id": format!("o{i}")}}],
+                "consents": consents})
+        })
+        .collect()
+}
+
+/// The plugin crate `dir` under `plugins/` (as in [`plugin`]) packaged and signed with `key`, written to `out`.
+pub fn signed_package_file(dir: &str, key: &cohort_plugin_package::PublisherKey, out: &Path) {
+    let (wasm, manifest) = plugin(dir);
+    let mut pkg = cohort_plugin_package::Package::build(&manifest, wasm).expect("package");
+    pkg.sign(key).expect("sign");
+    std::fs::write(out, pkg.to_bytes()).expect("write package");
+}
+
+/// A fresh publisher key named `cohort-test` in `dir` (the name the test fixtures' manifests carry): the key, and
+/// its public half as a policy lists it.
+pub fn test_publisher(dir: &Path) -> (cohort_plugin_package::PublisherKey, String) {
+    let key_file = dir.join("publisher.key");
+    let public = cohort_plugin_package::PublisherKey::create_file(&key_file, "cohort-test")
+        .expect("publisher key");
+    let key = cohort_plugin_package::PublisherKey::load(&key_file).expect("load publisher key");
+    (key, public)
+}

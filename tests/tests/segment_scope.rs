@@ -10,7 +10,7 @@ use cohort_plugin_package::{Package, PublisherKey, TrustedPackage, authorise_loa
 use cohort_plugins::Runtime;
 use cohort_segments::{RunRequest, SegmentError, run_segmenter};
 use cohort_store::Store;
-use cohort_tests::{plugin, policy_trusting};
+use cohort_tests::{plugin, policy_trusting, test_publisher};
 use serde_json::json;
 
 struct World {
@@ -48,9 +48,7 @@ fn people() -> Vec<serde_json::Value> {
 
 fn world() -> World {
     let tmp = tempfile::tempdir().unwrap();
-    let key_file = tmp.path().join("publisher.key");
-    let public = PublisherKey::create_file(&key_file, "cohort-test").unwrap();
-    let key = PublisherKey::load(&key_file).unwrap();
+    let (key, public) = test_publisher(tmp.path());
     let policy_path = policy_trusting(
         tmp.path(),
         "cohort-test",

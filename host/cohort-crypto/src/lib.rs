@@ -6,12 +6,15 @@
 //! - **pseudonyms** ([`pseudonym`]): keyed hashes (HMAC-SHA256) of normalised identifiers, the only form in which an
 //!   identifier is ever used for matching;
 //! - **envelope encryption** ([`envelope`]): a random data key per subject (AES-256-GCM), wrapped by a master key,
-//!   with associated data that binds every ciphertext to where it belongs.
+//!   with associated data that binds every ciphertext to where it belongs;
+//! - **named Ed25519 key files** ([`named_key`]): a plugin publisher's signing key and a host's federation
+//!   identity, each a small 0600 file of its own, separate from the key file.
 //!
 //! **Invariant:** no secret is ever formatted by `Debug` or `Display`; secret bytes are zeroised on drop.
 
 pub mod envelope;
 pub mod keyfile;
+pub mod named_key;
 pub mod private_file;
 pub mod pseudonym;
 

@@ -15,6 +15,10 @@
 //! ([`POLICY_DROPPED_ATTRIBUTES`], [`POLICY_DROPPED_EVENT_TYPES`]) so the demo can show
 //! minimisation at work.
 //!
+//! [`source_exports`] renders the same people as the shop's systems would export them, in the formats the built-in
+//! connectors read (a HubSpot contacts CSV, Typeform sign-up responses, Segment messages, an NPS survey CSV), so
+//! `cohort demo` ingests them through the connector plugins like a real deployment.
+//!
 //! Everything is fictional: names from short lists, addresses only under the RFC 2606 domains
 //! `example.com`, `example.org` and `example.net`, phone numbers only from ranges regulators
 //! keep free for fiction (so people outside DE, GB and US have no phone number).
@@ -40,6 +44,7 @@ mod draw;
 mod error;
 mod person;
 mod render;
+mod sources;
 mod stats;
 mod synth;
 mod vocab;
@@ -56,6 +61,9 @@ pub use error::DemoError;
 pub use person::{
     ConsentEvent, ConsentState, NOTICE, Order, POLICY_DROPPED_ATTRIBUTES,
     POLICY_DROPPED_EVENT_TYPES, PURPOSES, Person,
+};
+pub use sources::{
+    NEWSLETTER_OPT_IN_REF, PERSONALISATION_CATEGORY, SourceExport, SourceExports, source_exports,
 };
 pub use stats::{ConsentCounts, DatasetStats};
 

@@ -122,7 +122,7 @@ pub(crate) fn match_key(kind: &str, value: &str) -> String {
 }
 
 /// Connected components of records that share a match key (union-find).
-fn profiles(records: &[Value]) -> usize {
+pub(crate) fn profiles(records: &[Value]) -> usize {
     let mut parent: Vec<usize> = (0..records.len()).collect();
     let mut owner: BTreeMap<String, usize> = BTreeMap::new();
     for (i, record) in records.iter().enumerate() {

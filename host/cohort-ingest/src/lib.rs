@@ -465,6 +465,37 @@ pub fn ingest_values(
     Ok(summary)
 }
 
+/// Stores records its caller already validated and prepared (the HTTP API validates each request before it is
+/// queued, then commits many requests' records together): chunks of `options.commit_every`, each one batch with its
+/// `ingest.commit` audit entry. Durable on return.
+pub fn store_prepared_records(
+    store: &Store,
+    policy: &Policy,
+    records: Vec<prepare::Prepared>,
+    source_name: &str,
+    options: &IngestOptions,
+) -> Result<IngestSummary, IngestError> {
+    let mut summary = IngestSummary {
+        lines: records.len() as u64,
+        ..IngestSummary::default()
+    };
+    let mut iter = records
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| (i as u64 + 1, p));
+    let mut source = || iter.next().map(Ok);
+    store_prepared(
+        store,
+        policy,
+        &mut source,
+        source_name,
+        options,
+        &mut summary,
+        &mut NoProgress,
+    )?;
+    Ok(summary)
+}
+
 type NextPrepared<'a> = dyn FnMut() -> Option<Result<(u64, prepare::Prepared), IngestError>> + 'a;
 
 fn store_prepared(

@@ -6,7 +6,7 @@
 //! ```text
 //! magic      17 bytes  "COHORT-PLUGIN\0v1\n"
 //! manifest   u32 big-endian length, then the manifest TOML (UTF-8), at most 64 KiB
-//! wasm       u32 big-endian length, then the WebAssembly component, at most 16 MiB
+//! wasm       u32 big-endian length, then the WebAssembly component, at most 32 MiB
 //! signature  u32 big-endian length, then the signature JSON, at most 4 KiB; length 0 means unsigned
 //! ```
 //!
@@ -30,9 +30,10 @@ use crate::signature::{Signature, public_key_text, signed_message};
 pub const PACKAGE_MAGIC: &[u8] = b"COHORT-PLUGIN\0v1\n";
 /// The file name extension of package files.
 pub const PACKAGE_EXTENSION: &str = "cohort-plugin";
-/// Largest WebAssembly component in a package. The built-in plugins are 15 KB to 1 MB; 16 MiB leaves room for a
-/// plugin that embeds lookup tables while bounding what the host reads before the signature is checked.
-pub const MAX_WASM_BYTES: usize = 16 * 1024 * 1024;
+/// Largest WebAssembly component in a package. The built-in Rust plugins are 15 KB to 1 MB and the Python one (a
+/// whole CPython interpreter, componentize-py) about 18 MB; 32 MiB leaves room for that while bounding what the host
+/// reads before the signature is checked.
+pub const MAX_WASM_BYTES: usize = 32 * 1024 * 1024;
 /// Largest signature section. The JSON of one Ed25519 signature is under 300 bytes.
 pub const MAX_SIGNATURE_BYTES: usize = 4 * 1024;
 /// Largest package file: the magic, three length fields and the largest sections.

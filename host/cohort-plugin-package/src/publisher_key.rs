@@ -17,36 +17,23 @@
 
 use std::path::Path;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
-use ring::signature::{Ed25519KeyPair, KeyPair as _};
-use serde::{Deserialize, Serialize};
+use cohort_crypto::named_key::{KeyFileKind, NamedKey, NamedKeyError};
 use zeroize::Zeroizing;
 
 use crate::error::PackageError;
 use crate::names;
-use crate::signature::{Signature, parse_public_key, public_key_text};
+use crate::signature::Signature;
 
 /// The format tag written into every publisher key file.
 pub const PUBLISHER_KEY_FORMAT: &str = "cohort-publisher-key/v1";
-/// Largest key file read, in bytes. A key file is about 200 bytes; the bound stops a wrong path (a disk image, a
-/// log) from being read whole.
-const MAX_KEY_FILE_BYTES: u64 = 16 * 1024;
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct KeyFileJson {
-    format: String,
-    name: String,
-    public_key: String,
-    pkcs8: String,
-}
-
-impl Drop for KeyFileJson {
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.pkcs8);
-    }
-}
+/// Publisher key files: the shared named-key file format (`cohort_crypto::named_key`) with this tag and the plugin
+/// name rules for publisher names.
+const PUBLISHER_KEY: KeyFileKind = KeyFileKind {
+    format: PUBLISHER_KEY_FORMAT,
+    holder: "publisher",
+    valid_name: |name| names::check_plugin_name(name).is_ok(),
+};
 
 /// A newly generated publisher key, not yet written anywhere.
 pub struct NewPublisherKey {
@@ -65,181 +52,87 @@ impl std::fmt::Debug for NewPublisherKey {
 
 /// A publisher's signing key, loaded and checked.
 pub struct PublisherKey {
-    name: String,
-    pair: Ed25519KeyPair,
+    key: NamedKey,
 }
 
 impl std::fmt::Debug for PublisherKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "PublisherKey({}, {})", self.name, self.public_key())
+        write!(f, "PublisherKey({}, {})", self.name(), self.public_key())
     }
 }
 
 impl PublisherKey {
     /// Generates a key pair for publisher `name` and returns the key file contents and the public key.
     pub fn generate(name: &str) -> Result<NewPublisherKey, PackageError> {
-        if names::check_plugin_name(name).is_err() {
-            return Err(PackageError::InvalidPublisherName(name.to_owned()));
-        }
-        let rng = ring::rand::SystemRandom::new();
-        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| PackageError::Random)?;
-        let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| PackageError::Random)?;
-        let public_key = public_key_text(&public_bytes(&pair));
-        let file = KeyFileJson {
-            format: PUBLISHER_KEY_FORMAT.to_owned(),
-            name: name.to_owned(),
-            public_key: public_key.clone(),
-            pkcs8: B64.encode(pkcs8.as_ref()),
-        };
-        let text =
-            serde_json::to_string_pretty(&file).map_err(|e| PackageError::KeyFileInvalid {
-                source_name: "new key".to_owned(),
-                reason: e.to_string(),
-            })?;
+        let new = NamedKey::generate(&PUBLISHER_KEY, name).map_err(package_error)?;
         Ok(NewPublisherKey {
-            file_contents: Zeroizing::new(text + "\n"),
-            public_key,
+            file_contents: new.file_contents,
+            public_key: new.public_key,
         })
     }
 
     /// Generates a key for publisher `name`, writes it to a new file at `path` (mode 0600) and returns the public
     /// key. Refuses to overwrite an existing file.
     pub fn create_file(path: &Path, name: &str) -> Result<String, PackageError> {
-        let new = Self::generate(name)?;
-        write_new(path, new.file_contents.as_bytes())?;
-        Ok(new.public_key)
+        NamedKey::create_file(&PUBLISHER_KEY, path, name).map_err(package_error)
     }
 
     /// Loads the key file at `path`, refusing one that group or others can access.
     pub fn load(path: &Path) -> Result<Self, PackageError> {
-        let io = |source| PackageError::KeyFileIo {
-            path: path.to_owned(),
-            source,
-        };
-        check_permissions(path)?;
-        let file = std::fs::File::open(path).map_err(io)?;
-        let mut bytes = Zeroizing::new(Vec::new());
-        std::io::Read::read_to_end(
-            &mut std::io::Read::take(file, MAX_KEY_FILE_BYTES + 1),
-            &mut bytes,
-        )
-        .map_err(io)?;
-        let source_name = path.display().to_string();
-        if bytes.len() as u64 > MAX_KEY_FILE_BYTES {
-            return Err(PackageError::KeyFileInvalid {
-                source_name,
-                reason: format!(
-                    "larger than {MAX_KEY_FILE_BYTES} bytes; this is not a publisher key file"
-                ),
-            });
-        }
-        Self::from_file_contents(&source_name, &bytes)
+        Ok(Self {
+            key: NamedKey::load(&PUBLISHER_KEY, path).map_err(package_error)?,
+        })
     }
 
     /// Reads key file contents; `source_name` names them in errors.
     pub fn from_file_contents(source_name: &str, contents: &[u8]) -> Result<Self, PackageError> {
-        let invalid = |reason: String| PackageError::KeyFileInvalid {
-            source_name: source_name.to_owned(),
-            reason,
-        };
-        let file: KeyFileJson = serde_json::from_slice(contents).map_err(|e| {
-            // serde_json's category and line say where the problem is without quoting the secret.
-            invalid(format!(
-                "not a publisher key file ({:?} error at line {})",
-                e.classify(),
-                e.line()
-            ))
-        })?;
-        if file.format != PUBLISHER_KEY_FORMAT {
-            return Err(invalid(format!(
-                "format `{}` is not `{PUBLISHER_KEY_FORMAT}`",
-                file.format
-            )));
-        }
-        if names::check_plugin_name(&file.name).is_err() {
-            return Err(invalid(format!(
-                "`{}` is not a valid publisher name",
-                file.name
-            )));
-        }
-        let pkcs8 = Zeroizing::new(
-            B64.decode(file.pkcs8.as_bytes())
-                .map_err(|_| invalid("`pkcs8` is not base64".to_owned()))?,
-        );
-        let pair = Ed25519KeyPair::from_pkcs8(&pkcs8)
-            .map_err(|_| invalid("`pkcs8` is not an Ed25519 PKCS#8 key".to_owned()))?;
-        let stated = parse_public_key(&file.public_key).map_err(invalid)?;
-        if stated != public_bytes(&pair) {
-            return Err(invalid(
-                "`public_key` does not belong to the secret key in `pkcs8`; the file was edited or mixed up"
-                    .to_owned(),
-            ));
-        }
         Ok(Self {
-            name: file.name.clone(),
-            pair,
+            key: NamedKey::from_file_contents(&PUBLISHER_KEY, source_name, contents)
+                .map_err(package_error)?,
         })
     }
 
     /// The publisher name the key signs for.
     pub fn name(&self) -> &str {
-        &self.name
+        self.key.name()
     }
 
     /// The public key as a policy lists it, `ed25519:<base64>`.
     pub fn public_key(&self) -> String {
-        public_key_text(&self.public_key_bytes())
+        self.key.public_key()
     }
 
     /// The raw 32-byte public key.
     pub fn public_key_bytes(&self) -> [u8; 32] {
-        public_bytes(&self.pair)
+        self.key.public_key_bytes()
     }
 
     /// Signs `message` (built by [`crate::signature::signed_message`]) as this publisher.
     pub(crate) fn sign_message(&self, message: &[u8]) -> Signature {
-        let mut signature = [0u8; 64];
-        signature.copy_from_slice(self.pair.sign(message).as_ref());
         Signature {
-            publisher: self.name.clone(),
+            publisher: self.name().to_owned(),
             public_key: self.public_key_bytes(),
-            signature,
+            signature: self.key.sign(message),
         }
     }
 }
 
-fn public_bytes(pair: &Ed25519KeyPair) -> [u8; 32] {
-    let mut key = [0u8; 32];
-    key.copy_from_slice(pair.public_key().as_ref());
-    key
-}
-
-fn check_permissions(path: &Path) -> Result<(), PackageError> {
-    match cohort_crypto::private_file::too_open_mode(path) {
-        Ok(None) => Ok(()),
-        Ok(Some(mode)) => Err(PackageError::KeyFileTooOpen {
-            path: path.to_owned(),
-            mode,
-        }),
-        Err(source) => Err(PackageError::KeyFileIo {
-            path: path.to_owned(),
-            source,
-        }),
+/// The shared key file's error, in this crate's words (the messages say "publisher key").
+fn package_error(e: NamedKeyError) -> PackageError {
+    match e {
+        NamedKeyError::Io { path, source } => PackageError::KeyFileIo { path, source },
+        NamedKeyError::Exists(path) => PackageError::KeyFileExists(path),
+        NamedKeyError::TooOpen { path, mode } => PackageError::KeyFileTooOpen { path, mode },
+        NamedKeyError::Invalid {
+            source_name,
+            reason,
+        } => PackageError::KeyFileInvalid {
+            source_name,
+            reason,
+        },
+        NamedKeyError::InvalidName(name) => PackageError::InvalidPublisherName(name),
+        NamedKeyError::Random => PackageError::Random,
     }
-}
-
-/// Writes `contents` to a file that must not exist yet, readable by its owner only.
-fn write_new(path: &Path, contents: &[u8]) -> Result<(), PackageError> {
-    cohort_crypto::private_file::create_new(path, contents).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            PackageError::KeyFileExists(path.to_owned())
-        } else {
-            PackageError::KeyFileIo {
-                path: path.to_owned(),
-                source: e,
-            }
-        }
-    })
 }
 
 #[cfg(test)]

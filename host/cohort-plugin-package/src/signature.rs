@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 /// The domain-separation tag that starts every signed message, and the signature section's `format`.
 pub const SIGNATURE_FORMAT: &str = "cohort-plugin-signature/v1";
 /// Prefix of a public key written as text, as in policy files.
-pub const ED25519_KEY_PREFIX: &str = "ed25519:";
+pub use cohort_crypto::named_key::ED25519_KEY_PREFIX;
 /// Length of an Ed25519 public key.
 const PUBLIC_KEY_LEN: usize = 32;
 /// Length of an Ed25519 signature.
@@ -40,26 +40,7 @@ pub fn signed_message(manifest: &[u8], wasm: &[u8], publisher: &str) -> Vec<u8> 
     message
 }
 
-/// Writes a public key as `ed25519:<standard base64>`, the form policy files use.
-pub(crate) fn public_key_text(key: &[u8; PUBLIC_KEY_LEN]) -> String {
-    format!("{ED25519_KEY_PREFIX}{}", B64.encode(key))
-}
-
-/// Reads `ed25519:<standard base64 of 32 bytes>`.
-pub(crate) fn parse_public_key(text: &str) -> Result<[u8; PUBLIC_KEY_LEN], String> {
-    let encoded = text
-        .strip_prefix(ED25519_KEY_PREFIX)
-        .ok_or_else(|| format!("the public key does not start with `{ED25519_KEY_PREFIX}`"))?;
-    let bytes = B64
-        .decode(encoded)
-        .map_err(|_| "the public key is not standard base64".to_owned())?;
-    <[u8; PUBLIC_KEY_LEN]>::try_from(bytes.as_slice()).map_err(|_| {
-        format!(
-            "the public key is {} bytes, not the {PUBLIC_KEY_LEN} of an Ed25519 key",
-            bytes.len()
-        )
-    })
-}
+pub(crate) use cohort_crypto::named_key::{parse_public_key, public_key_text};
 
 /// The signature section, as stored.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,6 +11,10 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllo
 pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// Plugin instances that may be alive at once in one process (each run or session holds one).
 const MAX_LIVE_INSTANCES: u32 = 64;
+/// Core module instances one component may create. A Rust plugin needs 2 to 4; a Python plugin built by
+/// componentize-py (CPython and its support libraries as separate modules) needs 38. The pool holds
+/// `MAX_LIVE_INSTANCES * 4` core instances in all, so at most six such plugins are live at once.
+const MAX_CORE_INSTANCES_PER_COMPONENT: u32 = 64;
 /// The largest linear memory any plugin may have; per-plugin caps (manifest, at most this) are enforced by the
 /// store's resource limiter. Matches `cohort_plugin_package::limits::MAX_MEMORY_MB`.
 pub(crate) const MAX_MEMORY_BYTES: usize = 512 << 20;
@@ -42,7 +46,7 @@ impl Runtime {
             .total_memories(MAX_LIVE_INSTANCES * 2)
             .total_tables(MAX_LIVE_INSTANCES * 4)
             .max_memory_size(MAX_MEMORY_BYTES)
-            .max_core_instances_per_component(8)
+            .max_core_instances_per_component(MAX_CORE_INSTANCES_PER_COMPONENT)
             .max_memories_per_component(2)
             .max_tables_per_component(8);
         let mut config = Config::new();

@@ -8,8 +8,10 @@ use crate::loaded::{CallStats, LoadedPlugin, Pre, guarded};
 use wasmtime::Store;
 use wasmtime::component::ResourceAny;
 
-/// Assignments asked for per `drain` call.
-const DRAIN_PAGE: u32 = 10_000;
+/// Assignments asked for per `drain` call. Small pages keep what the plugin writes and the host reads in the
+/// processor's cache: draining a million RFM assignments took 0.86 to 0.90 s of CPU in pages of 256, and 0.91 to
+/// 2.2 s in pages of 10,000. A call costs about a microsecond, so the extra calls are noise.
+const DRAIN_PAGE: u32 = 256;
 
 // The profile types are the WIT bindings' own, so a chunk of profiles is lowered into the plugin without a copy
 // on the host side.
@@ -160,6 +162,18 @@ impl SegmenterRun<'_> {
         call: &'static str,
         assignments: Vec<wit::exports::cohort::plugin::segmenter::Assignment>,
     ) -> Result<Vec<Assignment>, PluginError> {
+        let mut out = Vec::with_capacity(assignments.len());
+        self.checked_into(call, assignments, &mut out)?;
+        Ok(out)
+    }
+
+    /// Checks one call's assignments (output limit, declared segments) and appends them to `out`, scores clamped.
+    fn checked_into(
+        &mut self,
+        call: &'static str,
+        assignments: Vec<wit::exports::cohort::plugin::segmenter::Assignment>,
+        out: &mut Vec<Assignment>,
+    ) -> Result<(), PluginError> {
         let bytes: usize = assignments
             .iter()
             .map(|a| {
@@ -178,7 +192,7 @@ impl SegmenterRun<'_> {
                 limit: self.plugin.limits.output_bytes,
             });
         }
-        let mut out = Vec::with_capacity(assignments.len());
+        out.reserve(assignments.len());
         for a in assignments {
             if !self.plugin.declared_segments.contains(&a.segment) {
                 self.failed = true;
@@ -202,7 +216,7 @@ impl SegmenterRun<'_> {
                 reasons: a.reasons,
             });
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Feeds a chunk of profiles; returns the assignments the plugin already made. Tokens in the assignments are
@@ -234,6 +248,14 @@ impl SegmenterRun<'_> {
 
     /// Ends the input and collects every remaining assignment.
     pub fn finish(&mut self) -> Result<Vec<Assignment>, PluginError> {
+        let mut all = Vec::new();
+        self.finish_into(&mut all)?;
+        Ok(all)
+    }
+
+    /// Ends the input and appends every remaining assignment to `out`, page by page, without an intermediate
+    /// list (a million assignments are 80 MB to move). On an error, `out` may hold some of the run's assignments.
+    pub fn finish_into(&mut self, out: &mut Vec<Assignment>) -> Result<(), PluginError> {
         self.check_usable()?;
         let (bindings, run) = (&self.bindings, self.run);
         let (result, stats) = guarded(
@@ -249,7 +271,7 @@ impl SegmenterRun<'_> {
             self.failed = true;
             self.plugin.reported("finish", m)
         })?;
-        let mut all = Vec::new();
+        let mut drained = 0usize;
         loop {
             let (bindings, run) = (&self.bindings, self.run);
             let (page, stats) = guarded(
@@ -279,12 +301,13 @@ impl SegmenterRun<'_> {
                     ),
                 });
             }
-            all.extend(self.checked("drain", page)?);
+            drained += page.len();
+            self.checked_into("drain", page, out)?;
             // A profile can be in each declared segment at most once: anything beyond is a plugin that never stops.
             let most = self
                 .profiles_given
                 .saturating_mul(self.plugin.declared_segments.len().max(1));
-            if all.len() > most {
+            if drained > most {
                 self.failed = true;
                 return Err(PluginError::Protocol {
                     plugin: self.plugin.name.clone(),
@@ -295,6 +318,6 @@ impl SegmenterRun<'_> {
                 });
             }
         }
-        Ok(all)
+        Ok(())
     }
 }

@@ -260,6 +260,102 @@ fn check_aggregates(doc: &Document, out: &mut Vec<Diagnostic>) {
                 ),
             ));
         }
+        check_dp_mechanism(dp, path, out);
+        check_host_budgets(dp, path, out);
+    }
+    check_sum_bounds(doc, out);
+}
+
+/// Largest delta accepted: far below one over the number of subjects of any realistic store, so that "fails with
+/// probability delta" cannot mean "releases one person's data".
+const MAX_DELTA: f64 = 1e-5;
+
+fn check_dp_mechanism(
+    dp: &crate::model::DifferentialPrivacy,
+    path: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    use crate::model::Mechanism;
+    match (dp.mechanism, dp.delta) {
+        (Mechanism::Laplace, Some(_)) => out.push(Diagnostic::at(
+            child(path, "delta"),
+            "delta is set but the mechanism is laplace (pure epsilon-DP); remove delta, or set `mechanism: gaussian`",
+        )),
+        (Mechanism::Gaussian, None) => out.push(Diagnostic::at(
+            child(path, "mechanism"),
+            "the gaussian mechanism gives (epsilon, delta)-DP and needs `delta`",
+        )),
+        (Mechanism::Gaussian, Some(delta)) if !(delta > 0.0 && delta <= MAX_DELTA) => {
+            out.push(Diagnostic::at(
+                child(path, "delta"),
+                format!("delta is {delta}; it must be greater than 0 and at most {MAX_DELTA}"),
+            ))
+        }
+        _ => {}
+    }
+}
+
+fn check_host_budgets(
+    dp: &crate::model::DifferentialPrivacy,
+    path: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    if let Some(host_day) = dp.host_budget_per_day
+        && host_day < dp.budget_per_day
+    {
+        out.push(Diagnostic::at(
+            child(path, "host_budget_per_day"),
+            format!(
+                "host_budget_per_day ({host_day}) is below budget_per_day ({}); lower budget_per_day instead",
+                dp.budget_per_day
+            ),
+        ));
+    }
+    if let Some(host_month) = dp.host_budget_per_month {
+        let floor = dp
+            .host_budget_per_day
+            .into_iter()
+            .chain(dp.budget_per_month)
+            .fold(dp.budget_per_day, f64::max);
+        if host_month < floor {
+            out.push(Diagnostic::at(
+                child(path, "host_budget_per_month"),
+                format!(
+                    "host_budget_per_month ({host_month}) is below {floor}, the largest of the daily and \
+                     per-requester budgets"
+                ),
+            ));
+        }
+    }
+}
+
+fn check_sum_bounds(doc: &Document, out: &mut Vec<Diagnostic>) {
+    for (measure, bounds) in &doc.aggregates.sum_bounds {
+        let at = child("/aggregates/sum_bounds", measure);
+        if bounds.min >= bounds.max {
+            out.push(Diagnostic::at(
+                at.clone(),
+                format!("min ({}) must be below max ({})", bounds.min, bounds.max),
+            ));
+        }
+        let declared = match measure.split_once('.') {
+            Some((event, property)) => doc
+                .events
+                .get(event)
+                .is_some_and(|e| e.properties.iter().any(|p| p == property)),
+            None => doc
+                .attributes
+                .iter()
+                .any(|(name, rule)| rule.stored_name_for(name) == measure),
+        };
+        if !declared {
+            out.push(Diagnostic::at(
+                at,
+                format!(
+                    "`{measure}` is neither a declared attribute nor a declared `event_type.property`"
+                ),
+            ));
+        }
     }
 }
 

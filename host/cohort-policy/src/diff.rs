@@ -685,7 +685,89 @@ fn diff_aggregates(d: &mut Differ, old: &Policy, new: &Policy) {
                 ),
                 (None, None) => {}
             }
+            if o.mechanism != n.mechanism || o.delta != n.delta {
+                // Laplace is pure epsilon-DP; Gaussian adds a failure probability delta, so moving to it, or
+                // raising delta, widens what a release may reveal.
+                let widens = n.delta.unwrap_or(0.0) > o.delta.unwrap_or(0.0);
+                d.push(
+                    child(path, "mechanism"),
+                    if widens {
+                        Effect::Widens
+                    } else {
+                        Effect::Narrows
+                    },
+                    format!(
+                        "mechanism {} → {}",
+                        describe_mechanism(o),
+                        describe_mechanism(n)
+                    ),
+                );
+            }
+            for (field, label, ov, nv) in [
+                (
+                    "host_budget_per_day",
+                    "host daily privacy budget",
+                    o.host_budget_per_day,
+                    n.host_budget_per_day,
+                ),
+                (
+                    "host_budget_per_month",
+                    "host monthly privacy budget",
+                    o.host_budget_per_month,
+                    n.host_budget_per_month,
+                ),
+            ] {
+                let at = child(path, field);
+                match (ov, nv) {
+                    (Some(ov), Some(nv)) => d.number(&at, label, ov, nv, Effect::Widens),
+                    (Some(ov), None) => d.push(at, Effect::Widens, format!("{label} {ov} removed")),
+                    (None, Some(nv)) => d.push(at, Effect::Narrows, format!("{label} {nv} added")),
+                    (None, None) => {}
+                }
+            }
         }
+    }
+    for (measure, ob) in &o.sum_bounds {
+        let at = child("/aggregates/sum_bounds", measure);
+        match n.sum_bounds.get(measure) {
+            None => d.push(
+                at,
+                Effect::Narrows,
+                format!("sum bounds of `{measure}` removed (no DP sums of it)"),
+            ),
+            Some(nb) if nb != ob => d.push(
+                at,
+                if nb.sensitivity() > ob.sensitivity() {
+                    Effect::Widens
+                } else {
+                    Effect::Narrows
+                },
+                format!(
+                    "sum bounds of `{measure}` [{}, {}] → [{}, {}]",
+                    ob.min, ob.max, nb.min, nb.max
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
+    for (measure, nb) in &n.sum_bounds {
+        if !o.sum_bounds.contains_key(measure) {
+            d.push(
+                child("/aggregates/sum_bounds", measure),
+                Effect::Widens,
+                format!(
+                    "sums of `{measure}` allowed, clamped to [{}, {}]",
+                    nb.min, nb.max
+                ),
+            );
+        }
+    }
+}
+
+fn describe_mechanism(dp: &DifferentialPrivacy) -> String {
+    match dp.delta {
+        Some(delta) => format!("{} (delta {delta})", dp.mechanism.as_str()),
+        None => dp.mechanism.as_str().to_owned(),
     }
 }
 

@@ -295,14 +295,35 @@ fn write_measures(policy: &Policy, out: &mut String) -> std::fmt::Result {
             let month = dp
                 .budget_per_month
                 .map_or_else(|| "no monthly cap".to_owned(), |m| format!("{m} per month"));
+            let mechanism = match dp.delta {
+                Some(delta) => {
+                    format!("discrete Gaussian noise, (epsilon, delta)-DP with delta {delta}")
+                }
+                None => "discrete Laplace noise, pure epsilon-DP".to_owned(),
+            };
+            let host = match (dp.host_budget_per_day, dp.host_budget_per_month) {
+                (None, None) => "no host-wide cap".to_owned(),
+                (day, month) => format!(
+                    "host-wide {} per day, {} per month",
+                    day.map_or_else(|| "uncapped".to_owned(), |d| d.to_string()),
+                    month.map_or_else(|| "uncapped".to_owned(), |m| m.to_string())
+                ),
+            };
             writeln!(
                 out,
-                "- **Differential privacy:** noise calibrated to epsilon {} per query; privacy budget per \
-                 requester {} per day, {month}.",
+                "- **Differential privacy:** {mechanism}, calibrated to epsilon {} per query; privacy budget per \
+                 requester {} per day, {month}; {host}.",
                 dp.epsilon_per_query, dp.budget_per_day
             )?;
         }
         None => writeln!(out, "- **Differential privacy:** off.")?,
+    }
+    for (measure, b) in &aggregates.sum_bounds {
+        writeln!(
+            out,
+            "- **Sums of `{measure}`:** each subject's value is clamped to [{}, {}] before summing.",
+            b.min, b.max
+        )?;
     }
     writeln!(
         out,

@@ -39,7 +39,8 @@ pub use explain::explain_markdown;
 pub use generalise::{Generalisation, GeneraliseError, MAX_PLAUSIBLE_AGE, POSTCODE_PREFIX_CHARS};
 pub use model::{
     Aggregates, AttributeDisposition, AttributeRule, Controller, DifferentialPrivacy, ErasureRules,
-    EventRule, IdentityRules, PluginAllow, PluginRules, Purpose, Retention, TrustedPublisher,
+    EventRule, IdentityRules, Mechanism, PluginAllow, PluginRules, Purpose, Retention, SumBounds,
+    TrustedPublisher,
 };
 pub use policy::Policy;
 pub use schema::POLICY_SCHEMA;

@@ -126,12 +126,61 @@ pub struct Aggregates {
     /// Differential privacy on released counts, when enabled.
     #[serde(default)]
     pub differential_privacy: Option<DifferentialPrivacy>,
+    /// Per-subject clamping bounds of summed measures (an attribute, or `event_type.property` totalled per
+    /// subject): a subject's value is clamped into `[min, max]` before summing, which bounds what one person can
+    /// change a released sum by. Required for sums under differential privacy.
+    #[serde(default)]
+    pub sum_bounds: std::collections::BTreeMap<String, SumBounds>,
+}
+
+/// Clamping bounds of one summed measure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SumBounds {
+    /// Smallest value counted.
+    pub min: i64,
+    /// Largest value counted.
+    pub max: i64,
+}
+
+impl SumBounds {
+    /// The most one subject can change a sum by: `max(|min|, |max|)`.
+    pub fn sensitivity(&self) -> u64 {
+        self.min.unsigned_abs().max(self.max.unsigned_abs())
+    }
+}
+
+/// The noise distribution of differential privacy.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mechanism {
+    /// Discrete Laplace noise: pure epsilon-differential privacy.
+    #[default]
+    Laplace,
+    /// Discrete Gaussian noise: approximate (epsilon, delta)-differential privacy.
+    Gaussian,
+}
+
+impl Mechanism {
+    /// The name in the policy file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mechanism::Laplace => "laplace",
+            Mechanism::Gaussian => "gaussian",
+        }
+    }
 }
 
 /// Differential-privacy settings and the privacy budget per requester.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DifferentialPrivacy {
+    /// The noise distribution.
+    #[serde(default)]
+    pub mechanism: Mechanism,
+    /// Delta of approximate differential privacy; required with the Gaussian mechanism, refused otherwise.
+    #[serde(default)]
+    pub delta: Option<f64>,
     /// Epsilon spent by one query.
     pub epsilon_per_query: f64,
     /// Total epsilon a requester may spend per day.
@@ -139,6 +188,12 @@ pub struct DifferentialPrivacy {
     /// Total epsilon a requester may spend per calendar month, if capped.
     #[serde(default)]
     pub budget_per_month: Option<f64>,
+    /// Total epsilon every requester together may spend per day on this host, if capped.
+    #[serde(default)]
+    pub host_budget_per_day: Option<f64>,
+    /// Total epsilon every requester together may spend per calendar month on this host, if capped.
+    #[serde(default)]
+    pub host_budget_per_month: Option<f64>,
 }
 
 /// Storage limitation (Art. 5(1)(e)).

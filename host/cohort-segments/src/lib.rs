@@ -7,9 +7,12 @@
 //! - identities as run-scoped pseudonymous tokens (HMAC of the subject id under a key that lives only for the run),
 //!   never an identifier, never the stored subject id.
 //!
+//! [`installed`] finds installed packages and loads them, auditing every refusal.
+//!
 //! It then records the memberships (sealed per subject), a run record, and an audit entry naming the package
 //! hash, the purpose, the subjects seen and the attributes released. A plugin failure is audited too.
 
+pub mod installed;
 pub mod lawful;
 pub mod projection;
 mod run;
@@ -31,4 +34,15 @@ pub enum SegmentError {
     /// The request is wrong (unknown purpose, bad config).
     #[error("{0}")]
     Invalid(String),
+    /// No package of the plugin is installed.
+    #[error(
+        "no plugin `{plugin}` is installed in {} (install one with `cohort plugin install FILE`)",
+        dir.display()
+    )]
+    NotInstalled {
+        /// The plugin id asked for.
+        plugin: String,
+        /// The folder of installed packages.
+        dir: std::path::PathBuf,
+    },
 }

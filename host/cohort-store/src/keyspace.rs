@@ -16,7 +16,9 @@
 //! | `C` | log size (u64) | signed checkpoint (JSON) |
 //! | `G` | subject id (16) ‖ purpose ‖ 0 ‖ plugin id | sealed memberships of the subject from that run scope |
 //! | `R` | run id | segmentation run record (JSON, no personal data) |
+//! | `B` | budget scope ‖ 0 ‖ period | epsilon spent, in millionths (u64) |
 //! | `M` | name | store metadata |
+//! | `K` | API key id (16 hex digits) | API key record (JSON: name, role, dates, tag of the secret; see `api_keys`) |
 
 use crate::subject::SubjectId;
 use cohort_crypto::Pseudonym;
@@ -43,6 +45,10 @@ pub const META: u8 = b'M';
 pub const MEMBERSHIP: u8 = b'G';
 /// Segmentation run records.
 pub const RUN: u8 = b'R';
+/// Privacy-budget ledger lines.
+pub const BUDGET: u8 = b'B';
+/// API keys of the HTTP API.
+pub const API_KEY: u8 = b'K';
 
 /// Key of a pseudonym in the identity index (`I`) or the suppression list (`X`).
 pub fn pseudonym_key(prefix: u8, p: &Pseudonym) -> [u8; 37] {

@@ -12,7 +12,9 @@
 //! - Erasure destroys the subject's wrapped key in the vault (overwritten in place, synced) before anything else.
 //! - The store does no network I/O.
 
+pub mod api_keys;
 mod audit_log;
+pub mod budget;
 pub mod consent;
 mod erase;
 mod filter;
@@ -25,7 +27,9 @@ pub mod subject;
 mod vault;
 mod writer;
 
+pub use api_keys::{ApiKeyError, ApiKeyInfo, NewApiKey, Role};
 pub use audit_log::{AuditRecord, AuditVerification};
+pub use budget::{BudgetLimit, BudgetLine, ChargeOutcome};
 pub use consent::{ConsentEvent, ConsentLedger, ConsentState, PurposeConsent};
 pub use erase::{ErasureReport, ErasureRequest};
 pub use integrity::IntegrityReport;
@@ -139,6 +143,9 @@ impl WriterState {
                 "an earlier background write failed; reopen the store".into(),
             ));
         }
+        // The commit is durable and in sled. Its overlay must go: a direct write after this point (flags, consent,
+        // erasure) changes sled, and a later batch reading the old overlay first would undo it.
+        self.inflight = None;
         Ok(())
     }
 }

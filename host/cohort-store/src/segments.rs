@@ -138,6 +138,41 @@ impl Store {
         Ok(out)
     }
 
+    /// Every subject's memberships from `plugin` under `purpose`, decrypted, in subject-id order. Subjects whose key
+    /// was destroyed (erased meanwhile) are skipped.
+    pub fn scope_memberships(
+        &self,
+        plugin: &str,
+        purpose: &str,
+    ) -> Result<Vec<(SubjectId, PluginMemberships)>, StoreError> {
+        let suffix = scope_suffix(plugin, purpose);
+        let mut out = Vec::new();
+        for item in self.tree.scan_prefix([keyspace::MEMBERSHIP]) {
+            let (k, v) = item?;
+            if k.get(17..) != Some(&suffix[..]) {
+                continue;
+            }
+            let Some(id) = keyspace::subject_id_at(&k, 1) else {
+                continue;
+            };
+            let Some(value) = self.tree.get(keyspace::subject_key(&id))? else {
+                continue;
+            };
+            let (header, _) = crate::subject::SubjectHeader::decode(&value)?;
+            let data_key = match self.data_key(&id, &header) {
+                Ok(key) => key,
+                Err(StoreError::KeyDestroyed) => continue,
+                Err(e) => return Err(e),
+            };
+            let plain = data_key.open(&membership_aad(&id, &suffix), &v)?;
+            out.push((
+                id,
+                serde_json::from_slice(&plain).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            ));
+        }
+        Ok(out)
+    }
+
     /// Every run record, oldest first by run id order.
     pub fn runs(&self) -> Result<Vec<serde_json::Value>, StoreError> {
         let mut out = Vec::new();
@@ -146,6 +181,23 @@ impl Store {
             out.push(serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt(e.to_string()))?);
         }
         Ok(out)
+    }
+
+    /// Keys of a subject's memberships under one purpose, from every plugin.
+    pub(crate) fn membership_keys_for_purpose(
+        &self,
+        id: &SubjectId,
+        purpose: &str,
+    ) -> Result<Vec<Vec<u8>>, StoreError> {
+        let mut prefix = vec![keyspace::MEMBERSHIP];
+        prefix.extend_from_slice(id.bytes());
+        prefix.extend_from_slice(purpose.as_bytes());
+        prefix.push(0);
+        let mut keys = Vec::new();
+        for k in self.tree.scan_prefix(&prefix).keys() {
+            keys.push(k?.to_vec());
+        }
+        Ok(keys)
     }
 
     /// Keys of a subject's memberships (for erasure).

@@ -610,8 +610,13 @@ impl WriteBatch<'_> {
                 body.events.push(e);
             }
         }
+        let mut no_longer_granted = Vec::new();
         for c in consents {
+            let purpose = c.purpose.clone();
             body.consents.record(&c.purpose, c.event);
+            if !body.consents.is_granted(&purpose) {
+                no_longer_granted.push(purpose);
+            }
         }
         body.sources.insert(source);
         pending.header.last_seen_day = pending.header.last_seen_day.max(received_day);
@@ -619,6 +624,12 @@ impl WriteBatch<'_> {
         for p in new_index {
             self.identities
                 .insert(pseudonym_key(keyspace::IDENTITY, &p), Some(id));
+        }
+        // A withdrawn or refused consent takes the subject out of that purpose's segments in the same commit
+        // (Art. 7(3)): no later count or export can include it, whatever a later run would say.
+        for purpose in no_longer_granted {
+            let keys = self.store.membership_keys_for_purpose(&id, &purpose)?;
+            self.removed_keys.extend(keys);
         }
         Ok(())
     }

@@ -90,16 +90,30 @@ pub enum Command {
     /// Measure performance against a baseline in the same run.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Serve the HTTP API: Segment-compatible ingestion, consent, subject rights, policy and audit.
+    Serve(ServeArgs),
+    /// Create, list and revoke API keys of the HTTP API.
+    #[command(subcommand)]
+    Apikey(ApikeyCommand),
+    /// Federation: this host's identity key and the `[[peers]]` entry other hosts add.
+    #[command(subcommand)]
+    Peer(crate::commands::peer::PeerCommand),
+    /// Federated queries: one count across this host and its peers, asked of this host's `cohort serve`.
+    #[command(subcommand)]
+    Federate(crate::commands::federate::FederateCommand),
 }
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Number of synthetic customers.
-    #[arg(long, default_value_t = 5_000)]
+    #[arg(long, default_value_t = 50_000)]
     pub customers: usize,
-    /// Seed of the synthetic data (same seed, same data).
+    /// Seed of the synthetic data (same seed and date, same data).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// The day the synthetic data runs up to, YYYY-MM-DD (default: today, UTC).
+    #[arg(long, value_name = "DATE")]
+    pub today: Option<String>,
     /// Keep the demo's data directory here instead of a temporary one (must not exist).
     #[arg(long, value_name = "DIR")]
     pub keep: Option<PathBuf>,
@@ -304,6 +318,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
+    /// POST /v1/batch on loopback (events/s, p50/p99 latency) beside the CLI ingest of the same events.
+    Http {
+        /// Events in all (one new person each).
+        #[arg(long, default_value_t = 100_000)]
+        events: usize,
+        /// Events per request.
+        #[arg(long, default_value_t = 100)]
+        batch: usize,
+        /// Concurrent keep-alive connections (each waits for its answer before sending again).
+        #[arg(long, default_value_t = 16)]
+        clients: usize,
+    },
     /// Plugin instantiation, a trivial call, and RFM over N profiles in Wasm beside the same code natively.
     Plugins {
         /// Folder of the built components (`cd plugins && cargo build --release --target wasm32-unknown-unknown`).
@@ -315,6 +341,55 @@ pub enum BenchCommand {
         /// Instantiations and trivial calls measured.
         #[arg(long, default_value_t = 5_000)]
         iterations: usize,
+    },
+}
+
+/// `cohort serve`; every flag overrides the `[serve]` table of cohort.toml.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port). Default: 127.0.0.1:8080.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Also write the bound address to this file (for supervisors and tests).
+    #[arg(long, value_name = "FILE")]
+    pub address_file: Option<PathBuf>,
+    /// Largest request body in bytes (batch and API routes). Default: 524288.
+    #[arg(long, value_name = "BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// Largest body of a single Segment call in bytes. Default: 32768.
+    #[arg(long, value_name = "BYTES")]
+    pub max_call_bytes: Option<usize>,
+    /// Seconds a whole request may take. Default: 30.
+    #[arg(long, value_name = "SECS")]
+    pub request_timeout: Option<u64>,
+    /// Seconds in-flight requests get to finish after SIGTERM or SIGINT. Default: 30.
+    #[arg(long, value_name = "SECS")]
+    pub shutdown_grace: Option<u64>,
+    /// Average requests per second per API key. Default: 1000.
+    #[arg(long, value_name = "N")]
+    pub rate_per_second: Option<f64>,
+    /// Requests per API key allowed at once above the average. Default: 2000.
+    #[arg(long, value_name = "N")]
+    pub rate_burst: Option<f64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApikeyCommand {
+    /// Create a key with a role; the key is printed once and never stored.
+    Create {
+        /// ingest, analyst, marketer, dpo, auditor or admin.
+        #[arg(long)]
+        role: String,
+        /// A name for people (which system uses it).
+        #[arg(long)]
+        name: String,
+    },
+    /// List keys (id, name, role, dates; never the secret).
+    List,
+    /// Revoke a key by id; it stops working at once.
+    Revoke {
+        /// The key id (the 16 hex digits after `ck_`).
+        id: String,
     },
 }
 
@@ -352,6 +427,10 @@ pub enum PluginCommand {
         /// Where to write the package. Default: <id>-<version>.cohort-plugin in the current directory.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Package this already built component instead of running cargo (a plugin written in another language,
+        /// such as Python); DIR then needs only manifest.toml.
+        #[arg(long, value_name = "FILE")]
+        wasm: Option<PathBuf>,
     },
     /// Create a publisher signing key (Ed25519, 0600) and print the line to trust it in a policy.
     Keygen {
@@ -411,6 +490,51 @@ pub enum SegmentCommand {
         #[arg(long = "plugin-config", value_name = "FILE")]
         plugin_config: Option<PathBuf>,
     },
-    /// List segmentation runs.
+    /// List every segment of the latest runs, with its plugin, purpose, last run and size (withheld under the
+    /// policy's min_group_size).
     List,
+    /// Count a segment's members, optionally by one or two attributes and with sums and means, under the policy's
+    /// thresholds, noise and privacy budget.
+    Count {
+        /// The segment: `plugin/segment`, or `segment` when one plugin emits it under the purpose.
+        segment: String,
+        /// The purpose the count serves.
+        #[arg(long)]
+        purpose: String,
+        /// An attribute to group by (the purpose must allow it); give twice for a two-way table with margins.
+        #[arg(long = "by", value_name = "ATTR")]
+        by: Vec<String>,
+        /// A measure to sum and average: a numeric attribute, or `event_type.property` totalled per subject.
+        #[arg(long = "sum", value_name = "MEASURE")]
+        sums: Vec<String>,
+        /// Show what the query would cost and the budget left, without releasing or charging anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Whose privacy budget is charged (default: the operating-system user, as `cli:USER`).
+        #[arg(long)]
+        requester: Option<String>,
+    },
+    /// Export a segment's consenting members with the purpose's contact identifiers (per_subject purposes only).
+    Export {
+        /// The segment: `plugin/segment`, or `segment` when one plugin emits it under the purpose.
+        segment: String,
+        /// The purpose the export serves; it must be marked `per_subject`.
+        #[arg(long)]
+        purpose: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+        format: ExportFormat,
+        /// Write to this file (created private, mode 0600) instead of standard output.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+/// Format of a segment export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// RFC 4180 CSV with a header row.
+    Csv,
+    /// A JSON object with columns and rows.
+    Json,
 }

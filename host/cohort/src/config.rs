@@ -17,6 +17,10 @@ pub struct ConfigFile {
     pub policy: Option<PathBuf>,
     /// Folder of installed plugin packages.
     pub plugin_dir: Option<PathBuf>,
+    /// Settings of `cohort serve`.
+    pub serve: Option<cohort_server::ServeConfig>,
+    /// Federation peers (`[[peers]]`), checked by `cohort_federation::Peers::from_config`.
+    pub peers: Option<Vec<cohort_federation::PeerConfig>>,
 }
 
 /// Locations given on the command line or in the environment (clap reads both).
@@ -62,6 +66,11 @@ impl Locations {
             key_file: rebase(file.key_file),
             policy: rebase(file.policy),
             plugin_dir: rebase(file.plugin_dir),
+            serve: file.serve.map(|mut serve| {
+                serve.federation_key = rebase(serve.federation_key);
+                serve
+            }),
+            peers: file.peers,
         };
         Ok(Self {
             file,
@@ -152,6 +161,25 @@ impl Locations {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "cohort".into());
         Ok(data.with_file_name(format!("{name}.plugins")))
+    }
+}
+
+impl Locations {
+    /// The `[serve]` table of the configuration file (empty when there is none).
+    pub fn serve_config(&self) -> cohort_server::ServeConfig {
+        self.file.serve.clone().unwrap_or_default()
+    }
+}
+
+impl Locations {
+    /// The `[[peers]]` of the configuration file, checked (none when there are none). Errors name the file, the
+    /// entry and the field.
+    pub fn peers(&self) -> Result<cohort_federation::Peers> {
+        let entries = self.file.peers.as_deref().unwrap_or_default();
+        cohort_federation::Peers::from_config(entries).map_err(|e| match &self.config_path {
+            Some(p) => anyhow::anyhow!("{}: {e}", p.display()),
+            None => anyhow::anyhow!("{e}"),
+        })
     }
 }
 

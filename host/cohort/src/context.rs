@@ -86,6 +86,12 @@ pub fn selector_parts(who: &SubjectSelector) -> Result<(String, String)> {
     bail!("name the person with --email, --phone or --id KIND=VALUE")
 }
 
+/// The selector as `cohort-rights` takes it.
+pub fn who(selector: &SubjectSelector) -> Result<cohort_rights::Who> {
+    let (kind, value) = selector_parts(selector)?;
+    Ok(cohort_rights::Who { kind, value })
+}
+
 /// Every pseudonym of the selected identifier.
 pub fn selector_pseudonyms(
     who: &SubjectSelector,

@@ -22,8 +22,22 @@ impl std::fmt::Display for VerificationFailed {
 }
 impl std::error::Error for VerificationFailed {}
 
-/// The process exit code for an error.
+/// The process exit code for an error: 3 invalid input, 4 failed verification, 5 refused by the privacy rules
+/// (a budget that would be overspent, an export too small or for an aggregate-only purpose), 1 otherwise.
 pub fn code(err: &anyhow::Error) -> i32 {
+    use cohort_outputs::OutputError;
+    if let Some(e) = err.downcast_ref::<OutputError>() {
+        return match e {
+            OutputError::BudgetExceeded { .. }
+            | OutputError::ExportTooSmall { .. }
+            | OutputError::NotPerSubject { .. } => 5,
+            OutputError::Invalid(_)
+            | OutputError::UnknownPurpose { .. }
+            | OutputError::UnknownSegment { .. }
+            | OutputError::AmbiguousSegment { .. } => 3,
+            _ => 1,
+        };
+    }
     if err.downcast_ref::<Invalid>().is_some() {
         3
     } else if err.downcast_ref::<VerificationFailed>().is_some() {

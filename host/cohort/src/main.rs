@@ -70,5 +70,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(c) => commands::bench::run(&ctx, c),
         Command::Plugin(c) => commands::plugin::run(&ctx, c),
         Command::Segment(c) => commands::segment::run(&ctx, c),
+        Command::Serve(args) => commands::serve::run(&ctx, &args),
+        Command::Apikey(c) => commands::apikey::run(&ctx, c),
+        Command::Peer(c) => commands::peer::run(&ctx, c),
+        Command::Federate(c) => commands::federate::run(&ctx, c),
     }
 }

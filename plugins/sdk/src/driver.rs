@@ -45,12 +45,14 @@ impl<C: Connector> ConnectorSession<C> {
     }
 }
 
-/// One segmentation run: the plugin's state, whether the input has ended, and the assignments `finish` wrote that
-/// the host has not drained yet.
+/// One segmentation run: the plugin's state, whether the input has ended, and the assignments `finish` (or a
+/// [`Segmenter::drain`] that wrote more than asked) wrote that the host has not drained yet.
 pub(crate) struct SegmenterRun<S> {
     segmenter: S,
     finished: bool,
     pending: VecDeque<Assignment>,
+    /// Set once the plugin's own `drain` added nothing: it is not asked again.
+    exhausted: bool,
 }
 
 impl<S: Segmenter> SegmenterRun<S> {
@@ -60,6 +62,7 @@ impl<S: Segmenter> SegmenterRun<S> {
             segmenter: S::start(config, ctx)?,
             finished: false,
             pending: VecDeque::new(),
+            exhausted: false,
         })
     }
 
@@ -86,11 +89,24 @@ impl<S: Segmenter> SegmenterRun<S> {
         Ok(())
     }
 
-    /// Up to `max` of the remaining assignments, in the order the plugin wrote them; empty when none remain (and
-    /// before `finish`, when none can be known yet).
+    /// Up to `max` of the remaining assignments, in the order the plugin wrote them: first those `finish` wrote,
+    /// then those the plugin's [`Segmenter::drain`] writes on demand. Empty when none remain (and before `finish`,
+    /// when none can be known yet); once empty, it stays empty.
     pub(crate) fn drain(&mut self, max: usize) -> Vec<Assignment> {
         let take = max.min(self.pending.len());
-        self.pending.drain(..take).collect()
+        let mut page: Vec<Assignment> = self.pending.drain(..take).collect();
+        if page.len() < max && self.finished && !self.exhausted {
+            let want = max - page.len();
+            let before = page.len();
+            self.segmenter.drain(want, &mut page);
+            if page.len() == before {
+                self.exhausted = true;
+            } else if page.len() > max {
+                // More than asked: the surplus leaves with the next page, ahead of anything written later.
+                self.pending.extend(page.drain(max..));
+            }
+        }
+        page
     }
 }
 
@@ -171,6 +187,65 @@ mod tests {
         }
     }
 
+    /// Writes one assignment in `finish`, then the rest on demand in `drain`, deliberately `extra` more than
+    /// asked each time, until every token has left.
+    struct Lazy {
+        seen: Vec<String>,
+        next: usize,
+        extra: usize,
+        drain_calls: usize,
+    }
+
+    impl Segmenter for Lazy {
+        fn segments(_config: &str) -> Result<Vec<crate::SegmentDef>, String> {
+            Ok(Vec::new())
+        }
+
+        fn start(config: &str, _ctx: RunContext) -> Result<Self, String> {
+            Ok(Self {
+                seen: Vec::new(),
+                next: 0,
+                extra: config.len() - 2,
+                drain_calls: 0,
+            })
+        }
+
+        fn add(
+            &mut self,
+            profiles: Vec<Profile>,
+            _out: &mut Vec<Assignment>,
+        ) -> Result<(), String> {
+            self.seen
+                .extend(profiles.into_iter().map(|profile| profile.token));
+            Ok(())
+        }
+
+        fn finish(&mut self, out: &mut Vec<Assignment>) -> Result<(), String> {
+            if let Some(first) = self.seen.first() {
+                out.push(assignment(first));
+                self.next = 1;
+            }
+            Ok(())
+        }
+
+        fn drain(&mut self, max: usize, out: &mut Vec<Assignment>) {
+            self.drain_calls += 1;
+            assert!(max >= 1, "drain asked for nothing");
+            let end = (self.next + max + self.extra).min(self.seen.len());
+            out.extend(self.seen[self.next..end].iter().map(|t| assignment(t)));
+            self.next = end;
+        }
+    }
+
+    fn assignment(token: &str) -> Assignment {
+        Assignment {
+            token: token.into(),
+            segment: "lazy".into(),
+            score: 1.0,
+            reasons: Vec::new(),
+        }
+    }
+
     fn profile(token: &str) -> Profile {
         Profile {
             token: token.into(),
@@ -211,5 +286,51 @@ mod tests {
                 .contains("after finish")
         );
         assert!(run.finish().unwrap_err().contains("twice"));
+    }
+
+    fn pages_of(run: &mut SegmenterRun<Lazy>, max: usize) -> Vec<Vec<String>> {
+        std::iter::from_fn(|| {
+            let page = run.drain(max);
+            assert!(page.len() <= max, "a page of {} for max {max}", page.len());
+            (!page.is_empty()).then(|| page.into_iter().map(|a| a.token).collect())
+        })
+        .collect()
+    }
+
+    #[test]
+    fn a_lazy_segmenter_pages_out_after_finish_and_is_asked_only_after_finish() {
+        let ctx = RunContext {
+            purpose: "analytics".into(),
+            now: 0,
+        };
+        // "{}" asks for no surplus; every config longer by n characters makes drain write n more than asked.
+        for (config, extra) in [("{}", 0), ("{ }", 1), ("{     }", 5)] {
+            let mut run = SegmenterRun::<Lazy>::start(config, ctx.clone()).unwrap();
+            let tokens: Vec<String> = (0..8).map(|i| format!("t{i}")).collect();
+            run.add(tokens.iter().map(|t| profile(t)).collect())
+                .unwrap();
+            assert!(run.drain(3).is_empty(), "nothing before finish");
+            assert_eq!(run.segmenter.drain_calls, 0);
+            run.finish().unwrap();
+            let pages = pages_of(&mut run, 3);
+            let flat: Vec<String> = pages.concat();
+            assert_eq!(flat, tokens, "every token once, in order (extra {extra})");
+            assert!(pages[..pages.len() - 1].iter().all(|p| p.len() == 3));
+            // Once the plugin's drain wrote nothing, it is not asked again.
+            let calls = run.segmenter.drain_calls;
+            assert!(run.drain(3).is_empty());
+            assert_eq!(run.segmenter.drain_calls, calls);
+        }
+    }
+
+    #[test]
+    fn a_lazy_segmenter_without_profiles_drains_nothing() {
+        let ctx = RunContext {
+            purpose: "analytics".into(),
+            now: 0,
+        };
+        let mut run = SegmenterRun::<Lazy>::start("{}", ctx).unwrap();
+        run.finish().unwrap();
+        assert!(pages_of(&mut run, 10).is_empty());
     }
 }

@@ -80,8 +80,13 @@
 //! This is where the SDK refines the WIT's `finish`/`drain` pair: a plugin writes assignments that are final as
 //! soon as a profile is seen into `add`'s `out`, and everything else into `finish`'s `out` (for example after
 //! computing quintiles over every profile). The SDK keeps `finish`'s assignments and answers the host's
-//! `drain(max)` calls from them, at most `max` at a time, in the order the plugin wrote them; the plugin never
-//! sees `drain`. `finish` has a default that writes nothing, for segmenters that assign everything in `add`.
+//! `drain(max)` calls from them, at most `max` at a time, in the order the plugin wrote them. `finish` has a
+//! default that writes nothing, for segmenters that assign everything in `add`.
+//!
+//! A segmenter over a large population should not hold every assignment at once: it implements
+//! [`Segmenter::drain`] as well, keeps only compact per-profile state after `finish`, and builds each page of
+//! assignments (reasons included) when the host asks for it. The SDK calls it once `finish`'s own assignments
+//! have left and keeps any surplus for the next page, so the plugin still never counts pages.
 //!
 //! ```
 //! use cohort_plugin_sdk::{Assignment, Profile, RunContext, SegmentDef, Segmenter, Value};
@@ -136,6 +141,8 @@
 //! type-only `cohort:plugin/types@0.1.0`. A plugin must not use files, sockets, clocks or randomness: those
 //! would need imports the host refuses.
 
+#[cfg(any(target_arch = "wasm32", test))]
+mod alloc;
 mod connector;
 mod driver;
 mod export;

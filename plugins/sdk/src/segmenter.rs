@@ -97,9 +97,15 @@ pub struct RunContext {
 ///
 /// The host calls [`Segmenter::start`] once per run, [`Segmenter::add`] with each chunk of profiles, then
 /// [`Segmenter::finish`] once. Assignments that are final as soon as a profile is seen go into `add`'s `out`;
-/// segmenters that need every profile first (quintiles, percentiles) keep what they need in `self` and write all
-/// their assignments in `finish`. The SDK hands `finish`'s assignments to the host page by page (the WIT `drain`
-/// function), so a plugin never deals with paging.
+/// segmenters that need every profile first (quintiles, percentiles) keep what they need in `self` and write their
+/// assignments after the input has ended, in one of two ways:
+///
+/// - all at once into `finish`'s `out`. The SDK keeps them and hands them to the host page by page (the WIT
+///   `drain` function), so the plugin never deals with paging; but every assignment, with its reasons, is in the
+///   plugin's memory at the same time.
+/// - page by page in [`Segmenter::drain`], which the SDK calls once `finish`'s own assignments are gone, each time
+///   the host asks for more. The plugin keeps only its compact per-profile state (a token and a few numbers) and
+///   builds each assignment, reasons included, just before it leaves. Large populations should use this.
 pub trait Segmenter: Sized + 'static {
     /// The segments this plugin emits under `config`; each must be declared in the manifest.
     fn segments(config: &str) -> Result<Vec<SegmentDef>, String>;
@@ -115,6 +121,17 @@ pub trait Segmenter: Sized + 'static {
     fn finish(&mut self, out: &mut Vec<Assignment>) -> Result<(), String> {
         let _ = out;
         Ok(())
+    }
+
+    /// After [`Segmenter::finish`], adds up to `max` of the remaining assignments to `out`; adding none means there
+    /// are no more, and the SDK does not call it again. `max` is at least 1. The default adds none, which suits a
+    /// segmenter that writes everything in `add` or `finish`.
+    ///
+    /// The SDK calls it only when the assignments `finish` wrote have all left, so the two can be combined. Adding
+    /// more than `max` is not an error: the SDK keeps the surplus for the host's next page. There is no error
+    /// result (the WIT `drain` has none): a segmenter that can fail should do so in `finish`.
+    fn drain(&mut self, max: usize, out: &mut Vec<Assignment>) {
+        let _ = (max, out);
     }
 }
 

@@ -44,6 +44,11 @@ pub fn run(ctx: &Ctx, command: BenchCommand) -> Result<()> {
             profiles,
             iterations,
         } => return plugins(ctx, wasm_dir, profiles, iterations),
+        BenchCommand::Http {
+            events,
+            batch,
+            clients,
+        } => return crate::commands::bench_http::run(ctx, events, batch, clients),
     };
     let runs = runs.max(1);
     let policy = cohort_policy::parse_policy(
@@ -320,7 +325,7 @@ pub fn plugins(
     for chunk in wasm_profiles.chunks(CHUNK) {
         wasm_out.extend(run.add(chunk)?);
     }
-    wasm_out.extend(run.finish()?);
+    run.finish_into(&mut wasm_out)?;
     let wasm_s = start.elapsed().as_secs_f64();
     let stats = run.stats;
     anyhow::ensure!(
@@ -328,7 +333,10 @@ pub fn plugins(
             && wasm_out
                 .iter()
                 .zip(&native_out)
-                .all(|(w, n)| w.token == n.token && w.segment == n.segment),
+                .all(|(w, n)| w.token == n.token
+                    && w.segment == n.segment
+                    && w.score == n.score
+                    && w.reasons == n.reasons),
         "Wasm and native RFM disagree"
     );
     let report = serde_json::json!({

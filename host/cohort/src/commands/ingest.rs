@@ -156,14 +156,75 @@ fn run_connector(ctx: &Ctx, args: &IngestArgs, name: &str) -> Result<()> {
     })?;
     let runtime = cohort_plugins::Runtime::new()?;
     let loaded = crate::commands::plugin::load_or_audit(ctx, &store, &policy, &runtime, &package)?;
-    let conversion = match convert(&loaded, &config.to_string(), &args.file) {
+    let run = ingest_with_connector(&ConnectorIngest {
+        store: &store,
+        policy: &policy,
+        plugin: &loaded,
+        manifest,
+        config: &config,
+        file: &args.file,
+        skip_invalid: args.skip_invalid,
+        actor: &ctx.actor,
+    })?;
+    let out = serde_json::json!({"connector": loaded.name(), "package_sha256": loaded.sha256(),
+        "rows_skipped": run.problems, "plugin_fuel": run.fuel, "summary": run.summary});
+    emit(ctx.json, &out, || {
+        let mut s = render_summary(
+            &format!("{} with {}", args.file.display(), loaded.name()),
+            &run.summary,
+        );
+        for p in run.problems.iter().take(20) {
+            s.push_str(&format!("  skipped: {p}\n"));
+        }
+        s
+    })
+}
+
+/// One file through a loaded connector into the store.
+pub struct ConnectorIngest<'a> {
+    /// The store.
+    pub store: &'a cohort_store::Store,
+    /// The policy in force.
+    pub policy: &'a cohort_policy::Policy,
+    /// The connector, loaded from a trusted package.
+    pub plugin: &'a cohort_plugins::LoadedPlugin,
+    /// Its manifest (what its records may carry).
+    pub manifest: &'a cohort_plugin_package::Manifest,
+    /// Its configuration, already checked against the manifest's schema.
+    pub config: &'a serde_json::Value,
+    /// The input file.
+    pub file: &'a std::path::Path,
+    /// Store the good rows of a file with bad ones.
+    pub skip_invalid: bool,
+    /// Who runs it, for the audit log.
+    pub actor: &'a str,
+}
+
+/// What a connector ingest did.
+pub struct ConnectorRun {
+    /// Records the connector produced.
+    pub records: u64,
+    /// Rows the connector reported and records that broke the manifest (skipped with `skip_invalid`).
+    pub problems: Vec<String>,
+    /// What ingest stored, merged and dropped.
+    pub summary: IngestSummary,
+    /// Fuel the plugin used.
+    pub fuel: u64,
+}
+
+/// Streams `file` through the connector, checks every record against the manifest's `[output]`, ingests the good
+/// ones under the policy and audits the run (`connector.run`, or `plugin.failed` when the plugin fails). Without
+/// `skip_invalid`, any problem stores nothing and the error lists the problems.
+pub fn ingest_with_connector(req: &ConnectorIngest<'_>) -> Result<ConnectorRun> {
+    let (store, loaded, file) = (req.store, req.plugin, req.file);
+    let conversion = match convert(loaded, &req.config.to_string(), file) {
         Ok(c) => c,
         Err(e) => {
             store.audit(
                 cohort_store::AuditRecord::new(
-                    &ctx.actor,
+                    req.actor,
                     "plugin.failed",
-                    Some(policy.sha256_hex()),
+                    Some(req.policy.sha256_hex()),
                 )
                 .detail("plugin", loaded.name().to_string())
                 .detail("package_sha256", loaded.sha256().to_string())
@@ -179,7 +240,7 @@ fn run_connector(ctx: &Ctx, args: &IngestArgs, name: &str) -> Result<()> {
     };
     // The connector's output is untrusted: each record must be JSON and use only what the manifest declares;
     // the record schema and the policy are applied by the ingest that follows.
-    let output = manifest.output().cloned().unwrap_or_default();
+    let output = req.manifest.output().cloned().unwrap_or_default();
     let mut values = Vec::with_capacity(conversion.records.len());
     let mut problems: Vec<String> = conversion
         .diagnostics
@@ -187,7 +248,7 @@ fn run_connector(ctx: &Ctx, args: &IngestArgs, name: &str) -> Result<()> {
         .map(|(row, field, m)| {
             format!(
                 "{}: row {row}: {}{m}",
-                args.file.display(),
+                file.display(),
                 field.as_ref().map(|f| format!("{f}: ")).unwrap_or_default()
             )
         })
@@ -200,17 +261,17 @@ fn run_connector(ctx: &Ctx, args: &IngestArgs, name: &str) -> Result<()> {
             Ok(v) => values.push(v),
             Err(e) => problems.push(format!(
                 "{}: record {} from {}: {e}",
-                args.file.display(),
+                file.display(),
                 i + 1,
                 loaded.name()
             )),
         }
     }
-    if !problems.is_empty() && !args.skip_invalid {
+    if !problems.is_empty() && !req.skip_invalid {
         return Err(anyhow!(crate::exit::Invalid(format!(
             "{} problem(s) converting {} with {}; nothing was stored (use --skip-invalid to store the good rows)\n  {}",
             problems.len(),
-            args.file.display(),
+            file.display(),
             loaded.name(),
             problems
                 .iter()
@@ -221,21 +282,20 @@ fn run_connector(ctx: &Ctx, args: &IngestArgs, name: &str) -> Result<()> {
         ))));
     }
     let options = IngestOptions {
-        skip_invalid: args.skip_invalid,
-        actor: ctx.actor.clone(),
+        skip_invalid: req.skip_invalid,
+        actor: req.actor.to_string(),
         ..IngestOptions::default()
     };
     let source = format!(
         "{} via {}",
-        args.file
-            .file_name()
+        file.file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
         loaded.name()
     );
     let mut summary = match cohort_ingest::ingest_values(
-        &store,
-        &policy,
+        store,
+        req.policy,
         &values,
         &source,
         &options,
@@ -249,7 +309,7 @@ fn run_connector(ctx: &Ctx, args: &IngestArgs, name: &str) -> Result<()> {
     };
     summary.invalid_skipped += problems.len() as u64;
     store.audit(
-        cohort_store::AuditRecord::new(&ctx.actor, "connector.run", Some(policy.sha256_hex()))
+        cohort_store::AuditRecord::new(req.actor, "connector.run", Some(req.policy.sha256_hex()))
             .detail("plugin", loaded.name().to_string())
             .detail("package_sha256", loaded.sha256().to_string())
             .count("records", conversion.records.len() as u64)
@@ -257,17 +317,11 @@ fn run_connector(ctx: &Ctx, args: &IngestArgs, name: &str) -> Result<()> {
             .count("records_stored", summary.stored)
             .count("fuel", conversion.stats.fuel),
     )?;
-    let out = serde_json::json!({"connector": loaded.name(), "package_sha256": loaded.sha256(), "rows_skipped": problems,
-        "plugin_fuel": conversion.stats.fuel, "summary": summary});
-    emit(ctx.json, &out, || {
-        let mut s = render_summary(
-            &format!("{} with {}", args.file.display(), loaded.name()),
-            &summary,
-        );
-        for p in problems.iter().take(20) {
-            s.push_str(&format!("  skipped: {p}\n"));
-        }
-        s
+    Ok(ConnectorRun {
+        records: conversion.records.len() as u64,
+        problems,
+        summary,
+        fuel: conversion.stats.fuel,
     })
 }
 

@@ -18,8 +18,11 @@ pub fn run(ctx: &Ctx, command: PluginCommand) -> Result<()> {
             sdk,
             publisher,
         } => scaffold(ctx, &name, kind, dir, sdk, &publisher),
-        PluginCommand::Build { dir, out } => {
-            let pkg = build(&dir)?;
+        PluginCommand::Build { dir, out, wasm } => {
+            let pkg = match wasm {
+                Some(wasm) => package_prebuilt(&dir, &wasm)?,
+                None => build(&dir)?,
+            };
             let out = out.unwrap_or_else(|| PathBuf::from(pkg.file_name()));
             std::fs::write(&out, pkg.to_bytes())
                 .with_context(|| format!("writing {}", out.display()))?;
@@ -203,15 +206,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Installed package files in `dir`.
 fn installed(dir: &Path) -> Result<Vec<PathBuf>> {
-    if !dir.is_dir() {
-        return Ok(Vec::new());
-    }
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "cohort-plugin"))
-        .collect();
-    out.sort();
-    Ok(out)
+    Ok(cohort_segments::installed::installed_packages(dir)?)
 }
 
 /// [`trusted`], auditing a refusal (`plugin.refused`, with the reason's kind) before returning it.
@@ -276,25 +271,7 @@ pub fn trusted(ctx: &Ctx, policy: &cohort_policy::Policy, name: &str) -> Result<
         PathBuf::from(name)
     } else {
         let dir = ctx.locations.plugin_dir()?;
-        let mut best: Option<(Vec<u64>, PathBuf)> = None;
-        for path in installed(&dir)? {
-            let pkg = read_package(&path)?;
-            if pkg.manifest().id() != name {
-                continue;
-            }
-            let v: Vec<u64> = pkg
-                .manifest()
-                .version()
-                .split(['.', '-', '+'])
-                .map_while(|p| p.parse().ok())
-                .collect();
-            if best.as_ref().is_none_or(|(bv, _)| v > *bv) {
-                best = Some((v, path));
-            }
-        }
-        best.map(|(_, p)| p).ok_or_else(|| {
-            anyhow!("no plugin `{name}` is installed in {} (install one with `cohort plugin install FILE`)", dir.display())
-        })?
+        cohort_segments::installed::find_installed(&dir, name)?
     };
     let verified = read_package(&path)?.verify()?;
     Ok(authorise_load(&verified, policy)?)
@@ -342,6 +319,14 @@ pub fn build(dir: &Path) -> Result<Package> {
         .join(format!("{lib}.wasm"));
     let wasm =
         std::fs::read(&wasm_path).with_context(|| format!("reading {}", wasm_path.display()))?;
+    Ok(Package::build(&manifest_text, wasm)?)
+}
+
+/// Packages a component built by another toolchain (`--wasm`) with the manifest in `dir`.
+fn package_prebuilt(dir: &Path, wasm: &Path) -> Result<Package> {
+    let manifest_text = std::fs::read_to_string(dir.join("manifest.toml"))
+        .with_context(|| format!("{} has no manifest.toml", dir.display()))?;
+    let wasm = std::fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))?;
     Ok(Package::build(&manifest_text, wasm)?)
 }
 

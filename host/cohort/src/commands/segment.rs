@@ -1,9 +1,10 @@
 //! `cohort segment`: run segmenters over the store and list runs.
 
-use crate::cli::SegmentCommand;
+use crate::cli::{ExportFormat, SegmentCommand};
 use crate::context::Ctx;
 use crate::output::{emit, table};
 use anyhow::{Context as _, Result, anyhow};
+use cohort_aggregate::Count;
 use cohort_plugins::{Attribute, Event, Profile};
 
 pub fn run(ctx: &Ctx, command: SegmentCommand) -> Result<()> {
@@ -30,50 +31,127 @@ pub fn run(ctx: &Ctx, command: SegmentCommand) -> Result<()> {
                 now: time::OffsetDateTime::now_utc(),
                 chunk: cohort_segments::DEFAULT_CHUNK,
             })?;
-            emit(ctx.json, &report, || {
+            let view = cohort_outputs::RunView::new(&report, &policy);
+            emit(ctx.json, &view, || {
                 let mut s = format!(
                     "Segmented with {} for purpose {} (run {})\n",
                     report.plugin, report.purpose, report.run_id
                 );
                 s.push_str(&table(&[
-                    ("subjects seen", report.subjects_seen.to_string()),
-                    (
-                        "excluded (no lawful basis)",
-                        report.excluded.values().sum::<u64>().to_string(),
-                    ),
+                    ("subjects seen", show_count(view.subjects_seen)),
                     ("attributes released", report.attributes_released.join(", ")),
                     (
                         "event types released",
                         report.event_types_released.join(", "),
                     ),
-                    ("assignments", report.assignments.to_string()),
                     (
                         "plugin fuel / peak memory",
                         format!("{} / {} KiB", report.fuel, report.peak_memory / 1024),
                     ),
                     ("audit entry", report.audit_seq.to_string()),
                 ]));
+                s.push_str("  segments (members; withheld under the policy's min_group_size):\n");
+                for (segment, size) in &view.segments {
+                    s.push_str(&format!("    {segment:<28} {}\n", show_count(*size)));
+                }
                 s
             })
         }
         SegmentCommand::List => {
-            let store = ctx.store()?;
-            let runs = store.runs()?;
+            let (store, policy) = ctx.store_and_policy()?;
+            let runs = cohort_outputs::list_segments(&store, &policy)?;
             emit(ctx.json, &runs, || {
-                runs.iter()
-                    .map(|r| {
-                        format!(
-                            "  {}  {:<24} {:<16} seen {:>8}  {}\n",
-                            r["at"].as_str().unwrap_or_default(),
-                            r["plugin"].as_str().unwrap_or_default(),
-                            r["purpose"].as_str().unwrap_or_default(),
-                            r["subjects_seen"],
-                            r["run_id"].as_str().unwrap_or_default()
-                        )
-                    })
-                    .collect()
+                if runs.is_empty() {
+                    return "No segmentation runs yet: `cohort segment run PLUGIN --purpose P`.\n"
+                        .into();
+                }
+                let mut s = format!(
+                    "  {:<36} {:<20} {:<16} {:>12}  last run\n",
+                    "segment", "plugin", "purpose", "size"
+                );
+                for run in &runs {
+                    for seg in &run.segments {
+                        s.push_str(&format!(
+                            "  {:<36} {:<20} {:<16} {:>12}  {} ({})\n",
+                            seg.segment,
+                            seg.plugin,
+                            seg.purpose,
+                            show_count(seg.size),
+                            seg.last_run,
+                            seg.run_id
+                        ));
+                    }
+                }
+                s
             })
         }
+        SegmentCommand::Count {
+            segment,
+            purpose,
+            by,
+            sums,
+            dry_run,
+            requester,
+        } => {
+            let (store, policy) = ctx.store_and_policy()?;
+            let requester = requester.unwrap_or_else(|| ctx.actor.clone());
+            let report = cohort_outputs::count_segment(cohort_outputs::CountRequest {
+                store: &store,
+                policy: &policy,
+                segment: &segment,
+                purpose: &purpose,
+                by: &by,
+                sums: &sums,
+                requester: &requester,
+                dry_run,
+                now: time::OffsetDateTime::now_utc(),
+            })?;
+            emit(ctx.json, &report, || {
+                crate::commands::count_view::render(&report)
+            })
+        }
+        SegmentCommand::Export {
+            segment,
+            purpose,
+            format,
+            output,
+        } => {
+            let (store, policy) = ctx.store_and_policy()?;
+            let export = cohort_outputs::export_segment(cohort_outputs::ExportRequest {
+                store: &store,
+                policy: &policy,
+                segment: &segment,
+                purpose: &purpose,
+                requester: &ctx.actor,
+            })?;
+            let body = match format {
+                ExportFormat::Csv => export.to_csv(),
+                ExportFormat::Json => serde_json::to_string_pretty(&export)? + "\n",
+            };
+            match output {
+                Some(path) => {
+                    cohort_crypto::private_file::create_new(&path, body.as_bytes())
+                        .with_context(|| format!("writing the export to {}", path.display()))?;
+                    eprintln!(
+                        "Exported {} subjects of {} for {} to {} (audit entry {}).",
+                        export.rows.len(),
+                        export.segment,
+                        export.purpose,
+                        path.display(),
+                        export.audit_seq
+                    );
+                }
+                None => print!("{body}"),
+            }
+            Ok(())
+        }
+    }
+}
+
+fn show_count(c: Count) -> String {
+    match c {
+        Count::Value(n) => n.to_string(),
+        Count::Suppressed => "withheld".into(),
     }
 }
 

@@ -4,8 +4,8 @@
 //!
 //! Natively the module is compiled only for the SDK's own unit tests, which check the conversions.
 //!
-//! Generated bindings and the code the export macros expand to are the only unsafe code in the plugins
-//! workspace; it is wit-bindgen's, not ours.
+//! Generated bindings and the code the export macros expand to are unsafe code, wit-bindgen's, not ours; the only
+//! other unsafe code in the plugins workspace is the SDK's allocator (`crate::alloc`).
 
 mod connector;
 mod segmenter;

@@ -12,9 +12,11 @@
 //! - The assignment score is `(R + F + M − 3) / 12`.
 //!
 //! Quintiles need the whole population, so [`add`](Segmenter::add) keeps a 24-byte [`OrderSummary`] and the
-//! token per customer and [`finish`](Segmenter::finish) scores them all. The population step is the plain
-//! function [`logic::score_customers`] (cut points in [`logic::RfmCuts`]), which the host benchmarks natively;
-//! [`summary::summarise`] is the per-profile step and [`reasons::reasons`] the text.
+//! token per customer, [`finish`](Segmenter::finish) computes the cut points, and [`drain`](Segmenter::drain)
+//! scores the customers a page at a time as the host asks, reasons included: a run never holds more than one
+//! page of assignments. The population step is the plain function [`logic::score_customers`] (cut points in
+//! [`logic::RfmCuts`]); [`summary::summarise`] is the per-profile step and [`reasons::reasons`] the text. The host
+//! benchmarks this crate natively ([`Rfm::finish_into`]) against its WebAssembly build.
 
 pub mod config;
 pub mod error;
@@ -41,10 +43,15 @@ pub const MAX_CUSTOMERS: usize = 20_000_000;
 pub struct Rfm {
     config: RfmConfig,
     now: i64,
-    /// Tokens of the scored customers, index-aligned with `customers`.
+    /// Tokens of the scored customers, index-aligned with `customers`. Each is taken (left empty) when its
+    /// assignment leaves.
     tokens: Vec<String>,
     customers: Vec<OrderSummary>,
     finished: bool,
+    /// The cut points, once `finish` has computed them (`None` before, or when nobody had an order).
+    cuts: Option<logic::RfmCuts>,
+    /// The next customer to score.
+    next: usize,
 }
 
 impl Rfm {
@@ -56,6 +63,8 @@ impl Rfm {
             tokens: Vec::new(),
             customers: Vec::new(),
             finished: false,
+            cuts: None,
+            next: 0,
         })
     }
 
@@ -91,28 +100,52 @@ impl Rfm {
         Ok(())
     }
 
-    /// Scores everyone added so far and appends their assignments to `out`, in the order they were added.
-    ///
-    /// Scores are computed one customer at a time against the run's cut points rather than collected
-    /// first: with a million customers every byte per customer counts against the plugin's memory, which
-    /// also holds every assignment until the host drains them.
-    pub fn finish_into(&mut self, out: &mut Vec<Assignment>) {
+    /// Ends the input and computes the cut points; the assignments then leave through
+    /// [`Rfm::drain_into`].
+    pub fn finish_scoring(&mut self) {
         self.finished = true;
-        let tokens = std::mem::take(&mut self.tokens);
-        let customers = std::mem::take(&mut self.customers);
-        let Some(cuts) = logic::RfmCuts::of(self.now, &customers) else {
+        self.cuts = logic::RfmCuts::of(self.now, &self.customers);
+        self.next = 0;
+    }
+
+    /// Scores up to `max` more customers, in the order they were added, and appends their assignments to `out`;
+    /// appends nothing once every customer has left (or before [`Rfm::finish_scoring`]).
+    ///
+    /// Scores are computed one customer at a time against the run's cut points, and reasons are written only
+    /// here: with a million customers the run keeps a token and 24 bytes per customer, never a million
+    /// assignments.
+    pub fn drain_into(&mut self, max: usize, out: &mut Vec<Assignment>) {
+        let Some(cuts) = self.cuts else {
             return;
         };
-        out.reserve(customers.len());
-        for (token, customer) in tokens.into_iter().zip(&customers) {
+        let end = self.next.saturating_add(max).min(self.customers.len());
+        out.reserve(end - self.next);
+        for (token, customer) in self.tokens[self.next..end]
+            .iter_mut()
+            .zip(&self.customers[self.next..end])
+        {
             let score = cuts.score(self.now, customer, &self.config);
             out.push(Assignment {
-                token,
+                token: std::mem::take(token),
                 segment: score.segment.id().to_owned(),
                 score: score.score,
                 reasons: reasons::reasons(&score, customer, &self.config),
             });
         }
+        self.next = end;
+        if self.next == self.customers.len() {
+            // Everyone has left: give the memory back for whatever the run does next.
+            self.tokens = Vec::new();
+            self.customers = Vec::new();
+            self.cuts = None;
+        }
+    }
+
+    /// Scores everyone added so far and appends all their assignments to `out` at once, in the order they were
+    /// added: [`Rfm::finish_scoring`] then [`Rfm::drain_into`] without a page limit.
+    pub fn finish_into(&mut self, out: &mut Vec<Assignment>) {
+        self.finish_scoring();
+        self.drain_into(usize::MAX, out);
     }
 }
 
@@ -146,9 +179,13 @@ impl Segmenter for Rfm {
         self.add_profiles(profiles, out).map_err(|e| e.to_string())
     }
 
-    fn finish(&mut self, out: &mut Vec<Assignment>) -> Result<(), String> {
-        self.finish_into(out);
+    fn finish(&mut self, _out: &mut Vec<Assignment>) -> Result<(), String> {
+        self.finish_scoring();
         Ok(())
+    }
+
+    fn drain(&mut self, max: usize, out: &mut Vec<Assignment>) {
+        self.drain_into(max, out);
     }
 }
 

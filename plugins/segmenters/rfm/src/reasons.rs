@@ -13,8 +13,8 @@ use crate::summary::OrderSummary;
 pub const NO_ORDERS_REASON: &str = "no completed order as of the analysis time, so no RFM score";
 
 /// Room for the usual length of each reason line (recency, frequency, monetary, grid cell), so that most lines
-/// are built in one allocation without holding much unused memory: a large run keeps every line until the
-/// host drains it.
+/// are built in one allocation without much unused memory (the component's lowering shrinks each line to its
+/// length before it leaves, which is free when both sizes fall in the same block size of the SDK's allocator).
 const LINE_CAPACITY: [usize; 4] = [48, 40, 48, 32];
 
 /// The reasons for `score`: one line per dimension with the number behind it, then the grid cell.

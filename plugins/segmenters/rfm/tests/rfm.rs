@@ -426,3 +426,53 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// Draining a run page by page gives exactly what scoring everyone at once gives: the same assignments,
+    /// reasons included, in the same order; and nothing more once the last page has left.
+    #[test]
+    fn pages_of_any_size_add_up_to_the_whole_run(
+        rows in proptest::collection::vec(arbitrary_profile(), 0..80),
+        page in 1usize..30,
+    ) {
+        let profiles: Vec<Profile> = rows.iter().enumerate().map(|(i, row)| Profile {
+            token: format!("p{i:03}"),
+            attributes: vec![],
+            events: match row {
+                Some((days, orders, spend)) => (0..*orders)
+                    .map(|k| order(
+                        NOW - (days + i64::from(k)) * DAY,
+                        vec![("total", Value::Number(f64::from(*spend) / f64::from(*orders)))],
+                    ))
+                    .collect(),
+                None => vec![],
+            },
+        }).collect();
+
+        let mut whole = Rfm::new("{}", &context()).unwrap();
+        let mut at_once = Vec::new();
+        whole.add_profiles(profiles.clone(), &mut at_once).unwrap();
+        whole.finish_into(&mut at_once);
+
+        let mut paged = Rfm::new("{}", &context()).unwrap();
+        let mut in_pages = Vec::new();
+        paged.add_profiles(profiles, &mut in_pages).unwrap();
+        let mut before_finish = Vec::new();
+        paged.drain_into(page, &mut before_finish);
+        prop_assert!(before_finish.is_empty(), "nothing leaves before finish");
+        paged.finish_scoring();
+        loop {
+            let mut next = Vec::new();
+            paged.drain_into(page, &mut next);
+            prop_assert!(next.len() <= page);
+            if next.is_empty() {
+                break;
+            }
+            in_pages.extend(next);
+        }
+        prop_assert_eq!(in_pages, at_once);
+        let mut after = Vec::new();
+        paged.drain_into(page, &mut after);
+        prop_assert!(after.is_empty());
+    }
+}

@@ -1,0 +1,75 @@
+//! Per-key rate limits: a token bucket per API key id, refilled at `rate_per_second` up to `rate_burst`. A request
+//! that finds the bucket empty is answered 429 with `Retry-After`, as Segment does.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Keys whose buckets are kept; beyond it, full (idle) buckets are dropped first. Bounds memory whatever the
+/// number of keys.
+const MAX_BUCKETS: usize = 10_000;
+
+/// The rate limiter of one server.
+#[derive(Debug)]
+pub struct RateLimiter {
+    rate: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    /// `rate` requests per second on average, `burst` at once.
+    pub fn new(rate: f64, burst: f64) -> Self {
+        Self {
+            rate,
+            burst,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one token for `key_id` at `now`: `Ok(())`, or `Err(seconds)` to wait before a token is there.
+    pub fn take(&self, key_id: &str, now: Instant) -> Result<(), u64> {
+        let mut buckets = match self.buckets.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        if buckets.len() >= MAX_BUCKETS && !buckets.contains_key(key_id) {
+            let (rate, burst) = (self.rate, self.burst);
+            buckets.retain(|_, (tokens, at)| {
+                *tokens + now.saturating_duration_since(*at).as_secs_f64() * rate < burst
+            });
+        }
+        let (tokens, at) = buckets
+            .entry(key_id.to_string())
+            .or_insert((self.burst, now));
+        *tokens = (*tokens + now.saturating_duration_since(*at).as_secs_f64() * self.rate)
+            .min(self.burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - *tokens) / self.rate).ceil().max(1.0) as u64)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_burst_then_refusal_then_refill() {
+        let l = RateLimiter::new(2.0, 3.0);
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            assert_eq!(l.take("k", t0), Ok(()));
+        }
+        assert_eq!(l.take("k", t0), Err(1));
+        // Another key has its own bucket.
+        assert_eq!(l.take("other", t0), Ok(()));
+        assert_eq!(l.take("k", t0 + Duration::from_millis(500)), Ok(()));
+        assert!(l.take("k", t0 + Duration::from_millis(500)).is_err());
+    }
+}

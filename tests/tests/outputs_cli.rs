@@ -1,0 +1,172 @@
+//! `cohort segment list|count|export` through the real binary: thresholded text and JSON, the budget refusal's exit
+//! code, exports written private with consenting people only, and run reports that print sizes only through the
+//! threshold.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a panic is how a test fails.
+
+use cohort_tests::{
+    Env, output_people, policy_trusting, signed_package_file, stderr, test_publisher,
+};
+
+const PEOPLE: usize = 240;
+
+fn env() -> (tempfile::TempDir, Env) {
+    let side = tempfile::tempdir().unwrap();
+    let (key, public) = test_publisher(side.path());
+    let policy = policy_trusting(
+        side.path(),
+        "cohort-test",
+        &public,
+        &[("good-segmenter", &["analytics", "email_marketing"])],
+    );
+    let env = Env::with_policy_file(policy);
+    let lines: Vec<String> = output_people(PEOPLE)
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+    let input = env.write_input("people.jsonl", &lines);
+    env.ok(&["ingest", &input]);
+    let pkg = side.path().join("good.cohort-plugin");
+    signed_package_file("fixtures/good-segmenter", &key, &pkg);
+    env.ok(&["plugin", "install", pkg.to_str().unwrap()]);
+    (side, env)
+}
+
+#[test]
+fn list_count_and_export_through_the_cli() {
+    let (_side, env) = env();
+    let run = env.json(&["segment", "run", "good-segmenter", "--purpose", "analytics"]);
+    // The run report shows sizes only through the threshold: no exact per-segment figure under another name.
+    assert!(run.get("by_segment").is_none(), "{run}");
+    assert_eq!(
+        run["segments"][0],
+        serde_json::json!(["all", {"value": PEOPLE}])
+    );
+    env.ok(&[
+        "segment",
+        "run",
+        "good-segmenter",
+        "--purpose",
+        "email_marketing",
+    ]);
+
+    let list = env.ok(&["segment", "list"]);
+    assert!(list.contains("good-segmenter/all"), "{list}");
+    assert!(list.contains(&PEOPLE.to_string()), "{list}");
+
+    // The example policy has differential privacy on: noisy, withheld cells marked, budget shown.
+    let text = env.ok(&[
+        "segment",
+        "count",
+        "all",
+        "--purpose",
+        "analytics",
+        "--by",
+        "country",
+        "--requester",
+        "ana",
+    ]);
+    assert!(text.contains("withheld"), "{text}");
+    assert!(text.contains("Differential privacy: laplace"), "{text}");
+    assert!(text.contains("requester:ana"), "{text}");
+    let json = env.json(&[
+        "segment",
+        "count",
+        "all",
+        "--purpose",
+        "analytics",
+        "--by",
+        "country",
+        "--requester",
+        "ana",
+    ]);
+    let it = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["group"] == serde_json::json!(["IT"]))
+        .unwrap();
+    assert!(
+        it["count"].is_null(),
+        "IT has 10 people and must be withheld: {it}"
+    );
+    assert_eq!(json["budget"][0]["spent_micro"], 1_000_000);
+
+    // Eight more queries spend the daily 5.0; the next is refused with exit code 5 and nothing printed as data.
+    for _ in 0..8 {
+        env.ok(&[
+            "segment",
+            "count",
+            "all",
+            "--purpose",
+            "analytics",
+            "--requester",
+            "ana",
+        ]);
+    }
+    let refused = env.run(&[
+        "segment",
+        "count",
+        "all",
+        "--purpose",
+        "analytics",
+        "--requester",
+        "ana",
+    ]);
+    assert_eq!(refused.status.code(), Some(5), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("privacy budget exceeded"),
+        "{}",
+        stderr(&refused)
+    );
+    // A dry run still works and charges nothing.
+    let dry = env.json(&[
+        "segment",
+        "count",
+        "all",
+        "--purpose",
+        "analytics",
+        "--requester",
+        "ana",
+        "--dry-run",
+    ]);
+    assert_eq!(dry["budget"][0]["spent_micro"], 5_000_000);
+
+    // Exports: refused for an aggregate-only purpose, written private for a per-subject one.
+    let refused = env.run(&["segment", "export", "all", "--purpose", "analytics"]);
+    assert_eq!(refused.status.code(), Some(5));
+    assert!(
+        stderr(&refused).contains("aggregate_only"),
+        "{}",
+        stderr(&refused)
+    );
+    let out = env.tmp.path().join("list.csv");
+    env.ok(&[
+        "segment",
+        "export",
+        "all",
+        "--purpose",
+        "email_marketing",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let csv = std::fs::read_to_string(&out).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows[0], "email");
+    assert_eq!(rows.len() - 1, (0..PEOPLE).filter(|i| i % 10 < 8).count());
+    assert!(
+        rows.iter().all(|r| !r.contains("person9@")),
+        "person 9 did not consent"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(
+            std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let log = env.ok(&["audit", "log"]);
+    assert!(log.contains("segment.export"), "{log}");
+    assert!(log.contains("aggregate.refused"), "{log}");
+}
