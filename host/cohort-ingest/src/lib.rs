@@ -496,6 +496,39 @@ pub fn store_prepared_records(
     Ok(summary)
 }
 
+/// Like [`store_prepared_records`], but returns while the last commit is still being written (on a background
+/// thread): the records are durable once the next write to the store, or [`Store::flush`], returns, and a failure
+/// of that commit surfaces there. The HTTP API's group commit uses this to apply the next group while the previous
+/// one is synced, and acknowledges a group only after that.
+pub fn store_prepared_records_pending(
+    store: &Store,
+    policy: &Policy,
+    records: Vec<prepare::Prepared>,
+    source_name: &str,
+    options: &IngestOptions,
+) -> Result<IngestSummary, IngestError> {
+    let mut summary = IngestSummary {
+        lines: records.len() as u64,
+        ..IngestSummary::default()
+    };
+    let mut iter = records
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| (i as u64 + 1, p));
+    let mut source = || iter.next().map(Ok);
+    store_prepared_then(
+        store,
+        policy,
+        &mut source,
+        source_name,
+        options,
+        &mut summary,
+        &mut NoProgress,
+        Durability::Pending,
+    )?;
+    Ok(summary)
+}
+
 type NextPrepared<'a> = dyn FnMut() -> Option<Result<(u64, prepare::Prepared), IngestError>> + 'a;
 
 fn store_prepared(
@@ -506,6 +539,38 @@ fn store_prepared(
     options: &IngestOptions,
     summary: &mut IngestSummary,
     progress: &mut dyn Progress,
+) -> Result<(), IngestError> {
+    store_prepared_then(
+        store,
+        policy,
+        next,
+        source_name,
+        options,
+        summary,
+        progress,
+        Durability::OnReturn,
+    )
+}
+
+/// Whether a store call waits for its last commit to be durable.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Durability {
+    /// Flush before returning.
+    OnReturn,
+    /// Return while the last commit is still being written; the next write (or `Store::flush`) settles it.
+    Pending,
+}
+
+#[allow(clippy::too_many_arguments)] // The private core of the three public entry points.
+fn store_prepared_then(
+    store: &Store,
+    policy: &Policy,
+    next: &mut NextPrepared<'_>,
+    source_name: &str,
+    options: &IngestOptions,
+    summary: &mut IngestSummary,
+    progress: &mut dyn Progress,
+    durability: Durability,
 ) -> Result<(), IngestError> {
     let batch_options = BatchOptions {
         bulk: true,
@@ -599,7 +664,9 @@ fn store_prepared(
         );
         reported_later = Some((last_line, summary.clone()));
     }
-    store.flush()?;
+    if durability == Durability::OnReturn {
+        store.flush()?;
+    }
     if let Some((line, snapshot)) = reported_later.take() {
         progress.committed(line, &snapshot);
     }
