@@ -467,38 +467,9 @@ pub fn ingest_values(
 
 /// Stores records its caller already validated and prepared (the HTTP API validates each request before it is
 /// queued, then commits many requests' records together): chunks of `options.commit_every`, each one batch with its
-/// `ingest.commit` audit entry. Durable on return.
-pub fn store_prepared_records(
-    store: &Store,
-    policy: &Policy,
-    records: Vec<prepare::Prepared>,
-    source_name: &str,
-    options: &IngestOptions,
-) -> Result<IngestSummary, IngestError> {
-    let mut summary = IngestSummary {
-        lines: records.len() as u64,
-        ..IngestSummary::default()
-    };
-    let mut iter = records
-        .into_iter()
-        .enumerate()
-        .map(|(i, p)| (i as u64 + 1, p));
-    let mut source = || iter.next().map(Ok);
-    store_prepared(
-        store,
-        policy,
-        &mut source,
-        source_name,
-        options,
-        &mut summary,
-        &mut NoProgress,
-    )?;
-    Ok(summary)
-}
-
-/// Like [`store_prepared_records`], but returns while the last commit is still being written (on a background
-/// thread): the records are durable once the next write to the store, or [`Store::flush`], returns, and a failure
-/// of that commit surfaces there. The HTTP API's group commit uses this to apply the next group while the previous
+/// `ingest.commit` audit entry. Returns while the last commit is still being written (on a background thread): the
+/// records are durable once the next write to the store, or [`Store::flush`], returns, and a failure of that commit
+/// surfaces there. The HTTP API's group commit uses this to apply the next group while the previous
 /// one is synced, and acknowledges a group only after that.
 pub fn store_prepared_records_pending(
     store: &Store,
