@@ -23,13 +23,19 @@ fn change(keys: &KeyRing, city: &str) -> Change {
     }
 }
 
-#[test]
-fn flags_set_after_a_background_commit_survive_the_next_batch() {
+/// A new store in a temp dir (kept alive by the returned guard) and its key ring.
+fn fresh_store() -> (tempfile::TempDir, Store, KeyRing) {
     let tmp = tempfile::tempdir().unwrap();
     let key_file = tmp.path().join("k.json");
     KeyRing::create(&key_file, "2026-01-01T00:00:00Z").unwrap();
     let store = Store::init(&tmp.path().join("data"), KeyRing::load(&key_file).unwrap()).unwrap();
     let keys = KeyRing::load(&key_file).unwrap();
+    (tmp, store, keys)
+}
+
+#[test]
+fn flags_set_after_a_background_commit_survive_the_next_batch() {
+    let (_tmp, store, keys) = fresh_store();
     let mut batch = store.batch(BatchOptions::default());
     batch.apply(change(&keys, "Berlin")).unwrap();
     batch
@@ -58,4 +64,36 @@ fn flags_set_after_a_background_commit_survive_the_next_batch() {
         "the restriction was undone by the next batch"
     );
     assert_eq!(view.body.attributes["city"].value, "Hamburg");
+}
+
+#[test]
+fn a_background_commit_reports_itself_settled_without_a_further_write() {
+    let (_tmp, store, keys) = fresh_store();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut batch = store.batch(BatchOptions::default());
+    batch.apply(change(&keys, "Berlin")).unwrap();
+    batch
+        .commit_async_then(
+            AuditRecord::new("t", "ingest.commit", None),
+            Box::new(move |outcome| tx.send(outcome.is_ok()).unwrap()),
+        )
+        .unwrap();
+    // No flush and no other write: the background writer alone must say the commit is durable, exactly once.
+    let settled = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the callback was not called");
+    assert!(settled, "the commit failed");
+    assert!(
+        rx.recv_timeout(std::time::Duration::from_millis(200))
+            .is_err(),
+        "the callback was called twice"
+    );
+    let id = store
+        .find_subject(&keys.pseudonymiser().pseudonymise_all("crm_id", "H-1"))
+        .unwrap();
+    assert!(id.is_some(), "the committed subject is not in the store");
+    assert!(
+        store.audit_entries().count() >= 1,
+        "the commit's audit entry is not in the store"
+    );
 }

@@ -467,16 +467,18 @@ pub fn ingest_values(
 
 /// Stores records its caller already validated and prepared (the HTTP API validates each request before it is
 /// queued, then commits many requests' records together): chunks of `options.commit_every`, each one batch with its
-/// `ingest.commit` audit entry. Returns while the last commit is still being written (on a background thread): the
-/// records are durable once the next write to the store, or [`Store::flush`], returns, and a failure of that commit
-/// surfaces there. The HTTP API's group commit uses this to apply the next group while the previous
-/// one is synced, and acknowledges a group only after that.
-pub fn store_prepared_records_pending(
+/// `ingest.commit` audit entry. Returns once the last commit is handed to the store's background writer, which calls
+/// `on_settled` with the number of events stored when every record is durable (or with the error if the write
+/// failed). The HTTP API's group commit uses this to apply
+/// the next group while the previous one is synced, and acknowledges a group from `on_settled`. When this returns
+/// `Err`, `on_settled` may have been dropped uncalled: treat that as a failure too.
+pub fn store_prepared_records_then(
     store: &Store,
     policy: &Policy,
     records: Vec<prepare::Prepared>,
     source_name: &str,
     options: &IngestOptions,
+    on_settled: OnStored,
 ) -> Result<IngestSummary, IngestError> {
     let mut summary = IngestSummary {
         lines: records.len() as u64,
@@ -495,10 +497,14 @@ pub fn store_prepared_records_pending(
         options,
         &mut summary,
         &mut NoProgress,
-        Durability::Pending,
+        Finish::Notify(on_settled),
     )?;
     Ok(summary)
 }
+
+/// Told on the store's background writer that the records of a [`store_prepared_records_then`] call are durable
+/// (`Ok`, with the number of events stored) or that their commit failed.
+pub type OnStored = Box<dyn FnOnce(Result<u64, &cohort_store::StoreError>) + Send + 'static>;
 
 type NextPrepared<'a> = dyn FnMut() -> Option<Result<(u64, prepare::Prepared), IngestError>> + 'a;
 
@@ -519,17 +525,18 @@ fn store_prepared(
         options,
         summary,
         progress,
-        Durability::OnReturn,
+        Finish::Flush,
     )
 }
 
-/// Whether a store call waits for its last commit to be durable.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Durability {
-    /// Flush before returning.
-    OnReturn,
-    /// Return while the last commit is still being written; the next write (or `Store::flush`) settles it.
-    Pending,
+/// How a store call ends once its last commit is handed to the background writer.
+enum Finish {
+    /// Wait until it is durable (flush) before returning.
+    Flush,
+    /// Return at once; the background writer calls this when the last commit is durable or failed.
+    Notify(OnStored),
+    /// `Notify`'s callback went with the last commit: return at once.
+    Handed,
 }
 
 #[allow(clippy::too_many_arguments)] // The private core of the three public entry points.
@@ -541,7 +548,7 @@ fn store_prepared_then(
     options: &IngestOptions,
     summary: &mut IngestSummary,
     progress: &mut dyn Progress,
-    durability: Durability,
+    mut finish: Finish,
 ) -> Result<(), IngestError> {
     let batch_options = BatchOptions {
         bulk: true,
@@ -551,19 +558,19 @@ fn store_prepared_then(
         ),
     };
     let commit_every = options.commit_every.max(1);
-    let mut done = false;
     let mut reported_later: Option<(u64, IngestSummary)> = None;
-    while !done {
+    // One record read ahead, so that the last chunk is known as such when it is committed.
+    let mut upcoming = next().transpose()?;
+    while upcoming.is_some() {
         let mut batch = store.batch(batch_options);
         let mut chunk = ChunkCounts::default();
         let mut first_line = None;
         let mut last_line = 0;
         while chunk.records < commit_every {
-            let Some(item) = next() else {
-                done = true;
+            let Some((line, p)) = upcoming.take() else {
                 break;
             };
-            let (line, p) = item?;
+            upcoming = next().transpose()?;
             first_line.get_or_insert(line);
             last_line = line;
             chunk.records += 1;
@@ -590,9 +597,6 @@ fn store_prepared_then(
                 }
             }
         }
-        if chunk.records == 0 {
-            break;
-        }
         let mut record =
             AuditRecord::new(&options.actor, "ingest.commit", Some(policy.sha256_hex()))
                 .detail("source", source_name.to_string())
@@ -608,7 +612,17 @@ fn store_prepared_then(
         record.counts.extend(chunk.dropped.to_map());
         // Written in the background while the next chunk is applied; durable when the next commit (or the final
         // flush) returns, and only then reported as committed.
-        let report = batch.commit_async(record)?;
+        let report = match (upcoming.is_none(), finish) {
+            (true, Finish::Notify(on_stored)) => {
+                finish = Finish::Handed;
+                let events = summary.events_stored + chunk.events;
+                batch.commit_async_then(record, Box::new(move |r| on_stored(r.map(|()| events))))?
+            }
+            (_, f) => {
+                finish = f;
+                batch.commit_async(record)?
+            }
+        };
         if let Some((line, snapshot)) = reported_later.take() {
             progress.committed(line, &snapshot);
         }
@@ -635,8 +649,11 @@ fn store_prepared_then(
         );
         reported_later = Some((last_line, summary.clone()));
     }
-    if durability == Durability::OnReturn {
-        store.flush()?;
+    match finish {
+        // Nothing was left to commit (no records): nothing to wait for.
+        Finish::Notify(on_stored) => on_stored(Ok(0)),
+        Finish::Flush => store.flush()?,
+        Finish::Handed => {}
     }
     if let Some((line, snapshot)) = reported_later.take() {
         progress.committed(line, &snapshot);

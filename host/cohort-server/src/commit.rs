@@ -1,10 +1,10 @@
 //! Group commit: one writer thread owns the store's write path for ingestion. Handlers validate and prepare their
 //! records, queue them with a reply channel and wait; the writer takes every queued request (up to
 //! `max_commit_events` events) and stores them in one commit (one sled batch, one audit entry, one fsync). Commits
-//! are pipelined: a group's sled write and fsync run in the background while the next group is applied, and a group
-//! is answered only once its commit is durable (the next commit waits for it, or the writer flushes when idle). A
-//! request is therefore acknowledged only once its events are durable, and an fsync is shared by all the requests
-//! that arrived while the previous one ran.
+//! are pipelined: a group's sled write and fsync run on the store's background thread while the writer applies the
+//! next group, and that background thread answers the group's requests the moment its commit is durable. A request
+//! is therefore acknowledged only once its events are durable, an fsync is shared by all the requests that arrived
+//! while the previous one ran, and no answer waits for the next group.
 
 use crate::metrics::Metrics;
 use cohort_ingest::IngestOptions;
@@ -58,35 +58,14 @@ impl Committer {
     }
 }
 
-/// The replies of a group whose commit is written but not yet known to be durable.
-struct Pending {
-    replies: Vec<oneshot::Sender<Result<(), ()>>>,
-    events: u64,
-}
-
 fn writer(
     mut rx: mpsc::Receiver<Job>,
     store: &Store,
     policy: &Policy,
-    metrics: &Metrics,
+    metrics: &Arc<Metrics>,
     max_events: usize,
 ) {
-    // Pipelined group commit: group N's sled write and fsync run on the store's background thread while group N+1
-    // is applied; group N is acknowledged once group N+1's commit has started (which waits for N to settle), or,
-    // when nothing else is queued, after an explicit flush. No request is acknowledged before its commit is durable.
-    let mut pending: Option<Pending> = None;
-    loop {
-        let first = match rx.try_recv() {
-            Ok(job) => job,
-            Err(_) => {
-                // Idle (or closing): make the group in flight durable and answer it before waiting.
-                settle(store, metrics, pending.take());
-                match rx.blocking_recv() {
-                    Some(job) => job,
-                    None => break,
-                }
-            }
-        };
+    while let Some(first) = rx.blocking_recv() {
         let mut jobs = vec![first];
         let mut events: usize = jobs[0].records.len();
         while events < max_events {
@@ -108,67 +87,49 @@ fn writer(
             records.extend(job.records);
             replies.push(job.done);
         }
-        if records.is_empty() {
-            // Nothing to write starts no commit, so nothing would settle the group in flight: settle it here.
-            settle(store, metrics, pending.take());
-            answer(metrics, Some(Pending { replies, events: 0 }), Ok(()));
-            continue;
-        }
         let options = IngestOptions {
             skip_invalid: false,
             actor,
             // One commit for the whole group: the group is already bounded by `max_events`.
             commit_every: events.max(1),
         };
-        match cohort_ingest::store_prepared_records_pending(
-            store, policy, records, "http", &options,
+        let on_stored: cohort_ingest::OnStored = {
+            let metrics = Arc::clone(metrics);
+            Box::new(move |outcome| {
+                let outcome = match outcome {
+                    Ok(events) => {
+                        metrics.add_events_ingested(events);
+                        metrics.add_group_commit();
+                        Ok(())
+                    }
+                    Err(e) => {
+                        tracing::error!("group commit failed, request(s) refused: {e}");
+                        Err(())
+                    }
+                };
+                for reply in replies {
+                    let _ = reply.send(outcome);
+                }
+            })
+        };
+        match cohort_ingest::store_prepared_records_then(
+            store, policy, records, "http", &options, on_stored,
         ) {
             Ok(summary) => {
-                // This group's commit started only after the previous one settled: the previous group is durable.
-                answer(metrics, pending.take(), Ok(()));
                 tracing::debug!(
-                    requests = replies.len(),
                     records = summary.lines,
                     stored = summary.stored,
                     events = summary.events_stored,
-                    "group commit written"
+                    "group commit handed to the background writer"
                 );
-                pending = Some(Pending {
-                    replies,
-                    events: summary.events_stored,
-                });
             }
-            Err(e) => {
-                // The error may be the previous group's write surfacing, or this group's: refuse both.
-                tracing::error!("group commit failed, request(s) refused: {e}");
-                answer(metrics, pending.take(), Err(()));
-                answer(metrics, Some(Pending { replies, events: 0 }), Err(()));
-            }
+            // The replies went with the callback, which is now dropped uncalled (or was told of the failure):
+            // every request of the group is refused.
+            Err(e) => tracing::error!("group commit failed, request(s) refused: {e}"),
         }
     }
-}
-
-/// Flushes the store and answers the group in flight, if any.
-fn settle(store: &Store, metrics: &Metrics, pending: Option<Pending>) {
-    if pending.is_none() {
-        return;
-    }
-    let outcome = store.flush().map_err(|e| {
-        tracing::error!("group commit failed at flush, request(s) refused: {e}");
-    });
-    answer(metrics, pending, outcome);
-}
-
-/// Answers every request of a group.
-fn answer(metrics: &Metrics, pending: Option<Pending>, outcome: Result<(), ()>) {
-    let Some(group) = pending else {
-        return;
-    };
-    if outcome.is_ok() {
-        metrics.add_events_ingested(group.events);
-        metrics.add_group_commit();
-    }
-    for reply in group.replies {
-        let _ = reply.send(outcome);
+    // Closing: the last group in flight is answered by its own callback; wait for it so that the store is flushed.
+    if let Err(e) = store.flush() {
+        tracing::error!("flushing the store at shutdown failed: {e}");
     }
 }

@@ -42,7 +42,7 @@ pub use subject::{
 };
 pub use writer::{
     ApplyError, BatchOptions, Change, ChangeOutcome, CommitReport, ConsentInput, IdentifierInput,
-    WriteBatch,
+    OnSettled, WriteBatch,
 };
 
 use cohort_audit::MerkleFrontier;

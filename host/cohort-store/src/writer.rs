@@ -170,6 +170,10 @@ impl crate::audit_log::Sink for CountingBatch {
 /// The writes of the commit in flight, by key (`None`: removed).
 pub(crate) type Overlay = HashMap<Vec<u8>, Option<Vec<u8>>>;
 
+/// Told on the background writer whether a commit is durable (`Ok`) or failed (`Err`); see
+/// [`WriteBatch::commit_async_then`].
+pub type OnSettled = Box<dyn FnOnce(Result<(), &StoreError>) + Send + 'static>;
+
 /// A commit handed to the background writer.
 pub(crate) struct Inflight {
     overlay: Arc<Overlay>,
@@ -646,7 +650,19 @@ impl WriteBatch<'_> {
     /// Like [`WriteBatch::commit`], but the sled write and the fsyncs run on a background thread, so that the caller
     /// can fill the next batch meanwhile (which sees this commit's writes). The commit is durable once the next
     /// `commit_async` (or [`Store::flush`], or any other write) returns; a failure surfaces there.
-    pub fn commit_async(mut self, mut record: AuditRecord) -> Result<CommitReport, StoreError> {
+    pub fn commit_async(self, record: AuditRecord) -> Result<CommitReport, StoreError> {
+        self.commit_async_then(record, Box::new(|_| {}))
+    }
+
+    /// Like [`WriteBatch::commit_async`], and the background thread calls `on_settled` as soon as the commit is
+    /// durable (`Ok`) or has failed (`Err`), without waiting for the next write. The HTTP API acknowledges a group
+    /// of requests from there. If this call returns `Err`, nothing was handed to the background and `on_settled` is
+    /// dropped uncalled.
+    pub fn commit_async_then(
+        mut self,
+        mut record: AuditRecord,
+        on_settled: OnSettled,
+    ) -> Result<CommitReport, StoreError> {
         let mut batch = CountingBatch::default();
         for (id, pending) in &self.subjects {
             let plain = serde_json::to_vec(&pending.body)
@@ -728,24 +744,28 @@ impl WriteBatch<'_> {
         let handle = std::thread::Builder::new()
             .name("cohort-commit".into())
             .spawn(move || -> Result<(), StoreError> {
-                // Keys first: the vault must hold every new wrapped key durably before sled references it.
-                vault.sync()?;
-                let mut batch = sled::Batch::default();
-                for (k, v) in ops {
-                    match v {
-                        Some(v) => batch.insert(k, v),
-                        None => batch.remove(k),
-                    }
-                }
-                tree.apply_batch(batch)?;
-                db.flush()?;
-                for slot in &freed {
-                    vault.shred(*slot)?;
-                }
-                if !freed.is_empty() {
+                let outcome = (|| -> Result<(), StoreError> {
+                    // Keys first: the vault must hold every new wrapped key durably before sled references it.
                     vault.sync()?;
-                }
-                Ok(())
+                    let mut batch = sled::Batch::default();
+                    for (k, v) in ops {
+                        match v {
+                            Some(v) => batch.insert(k, v),
+                            None => batch.remove(k),
+                        }
+                    }
+                    tree.apply_batch(batch)?;
+                    db.flush()?;
+                    for slot in &freed {
+                        vault.shred(*slot)?;
+                    }
+                    if !freed.is_empty() {
+                        vault.sync()?;
+                    }
+                    Ok(())
+                })();
+                on_settled(outcome.as_ref().map(|_| ()));
+                outcome
             })
             .map_err(|e| StoreError::Io {
                 path: self.store.dir.clone(),

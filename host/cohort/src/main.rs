@@ -10,6 +10,10 @@ mod output;
 use clap::Parser as _;
 use cli::{Cli, Command, LogFormat};
 
+/// mimalloc rather than the system allocator: see the workspace Cargo.toml for why.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = Cli::parse();
     init_tracing(cli.log_format, cli.verbose);
