@@ -17,8 +17,9 @@ rustup target add --toolchain "$toolchain" wasm32-unknown-unknown >/dev/null
 (cd plugins && cargo build --release --target wasm32-unknown-unknown --locked)
 (cd plugins && cargo test --locked)
 
-# Segment's official Python SDK, for the test that sends with it to `cohort serve` (into a git-ignored venv).
-bash tests/sdk/install-segment-python.sh
+# The official Python SDKs of Segment and RudderStack, for the tests that send with them to `cohort serve` (into a
+# git-ignored venv).
+bash tests/sdk/install-python-sdks.sh
 
 # The Python plugins (plugins/python) are built by componentize-py, which build.sh installs in a venv of its own
 # (PyPI on the first run; quick when nothing changed), then their logic is unit-tested with plain python3.

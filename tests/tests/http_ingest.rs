@@ -1,6 +1,6 @@
 //! Segment-compatible ingestion over real HTTP on loopback: every tracking endpoint stores what the CLI ingest
-//! would; consent from `context.consent` and `Sec-GPC: 1`; bad requests are 4xx with a JSON error, store nothing,
-//! and the server keeps serving; logs hold no identifier; SIGTERM drains and exits cleanly.
+//! would, gzip bodies included; consent from `context.consent` and `Sec-GPC: 1`; bad requests are 4xx with a JSON
+//! error, store nothing, and the server keeps serving; logs hold no identifier; SIGTERM drains and exits cleanly.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a panic is how a test fails.
 
@@ -220,6 +220,43 @@ fn consent_manager_updates_and_gpc_are_honoured() {
     assert_eq!(g["restrictions"]["objected_art21"], false);
 }
 
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn gzip_bodies_are_stored_like_plain_ones() {
+    // RudderStack's SDKs gzip every batch by default; Segment's can be told to.
+    let server = Server::start(Env::new("example-retail.yaml"), &[]);
+    let body = json!({"batch": [
+        {"type": "identify", "userId": "gz-1", "traits": {"email": "gz@example.com", "firstName": "Gia"}},
+        {"type": "track", "userId": "gz-1", "event": "Order Completed", "timestamp": "2026-10-01T12:00:00Z",
+         "properties": {"order_id": "gz-o-1", "total": 12.5, "currency": "EUR"}},
+    ]});
+    let a = answer(
+        server
+            .request("POST", "/v1/batch", Some(server.key(Role::Ingest)))
+            .set("Content-Type", "application/json")
+            .set("Content-Encoding", "gzip")
+            .send_bytes(&gzip(body.to_string().as_bytes())),
+    );
+    assert_eq!(a.status, 200, "{:?}", a.body);
+    assert_eq!(a.body["success"], true);
+    let env = server.stop();
+    let doc = export(&env, "user_id=gz-1");
+    assert_eq!(doc["attributes"]["first_name"]["value"], "Gia");
+    let order = doc["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "order_completed")
+        .expect("the gzipped track call was not stored");
+    assert_eq!(order["properties"]["revenue"], 12.5);
+}
+
 #[test]
 fn bad_requests_are_refused_with_a_json_error_and_store_nothing() {
     let server = Server::start(
@@ -236,7 +273,21 @@ fn bad_requests_are_refused_with_a_json_error_and_store_nothing() {
         }
         answer(r.send_string(body))
     };
+    let encoded = |encoding: &str, body: Vec<u8>| {
+        answer(
+            server
+                .request("POST", "/v1/batch", Some(&key))
+                .set("Content-Type", "application/json")
+                .set("Content-Encoding", encoding)
+                .send_bytes(&body),
+        )
+    };
     let big = json!({"batch": [{"type": "track", "userId": "x", "event": "e", "properties": {"p": "y".repeat(4000)}}]});
+    // Compresses far below the 2,048-byte limit, and expands far above it.
+    let bomb = gzip(big.to_string().as_bytes());
+    assert!(bomb.len() < 2048);
+    let mut truncated = gzip(json!({"batch": [good.clone()]}).to_string().as_bytes());
+    truncated.truncate(truncated.len() / 2);
     let cases: Vec<(&str, http_common::Answer, u16, &str)> = vec![
         ("malformed JSON", raw("/v1/track", Some(&key), "application/json", "{\"userId\": "), 400, "invalid_json"),
         ("not an object", raw("/v1/track", Some(&key), "application/json", "[1,2]"), 400, "invalid_fields"),
@@ -253,6 +304,10 @@ fn bad_requests_are_refused_with_a_json_error_and_store_nothing() {
         ("wrong key", server.post("/v1/track", Some("ck_0000000000000000_0000000000000000000000000000000000000000000000000000000000000000"), &good), 401, "unauthenticated"),
         ("garbage key", server.post("/v1/track", Some("wk_demo"), &good), 401, "unauthenticated"),
         ("wrong role", server.post("/v1/track", Some(server.key(Role::Analyst)), &good), 403, "forbidden"),
+        ("gzip bomb", encoded("gzip", bomb), 413, "body_too_large"),
+        ("damaged gzip", encoded("gzip", truncated), 400, "invalid_gzip"),
+        ("not gzip at all", encoded("gzip", good.to_string().into_bytes()), 400, "invalid_gzip"),
+        ("brotli", encoded("br", good.to_string().into_bytes()), 415, "unsupported_content_encoding"),
         ("wrong content type", raw("/v1/track", Some(&key), "text/plain", &good.to_string()), 415, "unsupported_media_type"),
         ("no content type", raw("/v1/track", Some(&key), "", &good.to_string()), 415, "unsupported_media_type"),
         ("unknown path", server.post("/v1/nope", Some(&key), &good), 404, "not_found"),

@@ -1,6 +1,7 @@
-//! Segment's official Python SDK (segment-analytics-python, installed into tests/sdk/.venv by
-//! tests/sdk/install-segment-python.sh, which tests/run-all.sh runs) sends to `cohort serve` with only its host
-//! changed, and its events are stored.
+//! The official server-side Python SDKs of Segment (segment-analytics-python) and RudderStack (rudder-sdk-python),
+//! installed into tests/sdk/.venv by tests/sdk/install-python-sdks.sh (which tests/run-all.sh runs), send to
+//! `cohort serve` with only their host changed, and their events are stored. RudderStack's SDK gzips its batches by
+//! default, so its test also covers compressed bodies from a real client.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a panic is how a test fails.
 
@@ -9,18 +10,20 @@ mod http_common;
 use cohort_store::Role;
 use cohort_tests::{Env, repo_root};
 use http_common::Server;
+use serde_json::Value;
 
-#[test]
-fn the_official_python_sdk_sends_to_cohort_unchanged() {
+/// Runs `script` (in tests/sdk) with the venv's Python against a fresh server, then returns the subject exported
+/// for `id` once the server has stopped.
+fn send_with(script: &str, id: &str) -> Value {
     let sdk = repo_root().join("tests/sdk");
     let python = sdk.join(".venv/bin/python");
     assert!(
         python.is_file(),
-        "the Segment SDK is not installed: run `bash tests/sdk/install-segment-python.sh` (tests/run-all.sh does)"
+        "the SDKs are not installed: run `bash tests/sdk/install-python-sdks.sh` (tests/run-all.sh does)"
     );
     let server = Server::start(Env::new("example-retail.yaml"), &[]);
     let out = std::process::Command::new(&python)
-        .arg(sdk.join("send_with_segment_python.py"))
+        .arg(sdk.join(script))
         .arg(format!("http://{}", server.addr))
         .arg(server.key(Role::Ingest))
         .output()
@@ -33,24 +36,50 @@ fn the_official_python_sdk_sends_to_cohort_unchanged() {
         server.log_text()
     );
     let env = server.stop();
-    let doc = env.json(&["subject", "export", "--id", "user_id=sdk-user-1"]);
-    assert_eq!(doc["attributes"]["first_name"]["value"], "Sam");
-    let kinds: Vec<&str> = doc["identifiers"]
+    env.json(&["subject", "export", "--id", id])
+}
+
+fn identifier_kinds(doc: &Value) -> Vec<&str> {
+    doc["identifiers"]
         .as_array()
         .unwrap()
         .iter()
         .map(|i| i["kind"].as_str().unwrap())
-        .collect();
+        .collect()
+}
+
+fn event<'a>(doc: &'a Value, event_type: &str) -> &'a Value {
+    doc["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == event_type)
+        .unwrap_or_else(|| panic!("no {event_type} event stored: {doc}"))
+}
+
+#[test]
+fn the_official_segment_python_sdk_sends_to_cohort_unchanged() {
+    let doc = send_with("send_with_segment_python.py", "user_id=sdk-user-1");
+    assert_eq!(doc["attributes"]["first_name"]["value"], "Sam");
+    let kinds = identifier_kinds(&doc);
     for k in ["user_id", "email", "anonymous_id"] {
         assert!(kinds.contains(&k), "{kinds:?}");
     }
-    let events = doc["events"].as_array().unwrap();
-    let order = events
-        .iter()
-        .find(|e| e["type"] == "order_completed")
-        .unwrap();
+    let order = event(&doc, "order_completed");
     assert_eq!(order["properties"]["revenue"], 99.5);
     assert_eq!(order["properties"]["currency"], "EUR");
-    let page = events.iter().find(|e| e["type"] == "page_viewed").unwrap();
-    assert_eq!(page["properties"]["path"], "/home");
+    assert_eq!(event(&doc, "page_viewed")["properties"]["path"], "/home");
+}
+
+#[test]
+fn the_official_rudderstack_python_sdk_sends_gzipped_batches_to_cohort_unchanged() {
+    let doc = send_with("send_with_rudderstack_python.py", "user_id=rs-user-1");
+    assert_eq!(doc["attributes"]["first_name"]["value"], "Rui");
+    let kinds = identifier_kinds(&doc);
+    for k in ["user_id", "email"] {
+        assert!(kinds.contains(&k), "{kinds:?}");
+    }
+    let order = event(&doc, "order_completed");
+    assert_eq!(order["properties"]["revenue"], 42.0);
+    assert_eq!(order["properties"]["currency"], "EUR");
 }

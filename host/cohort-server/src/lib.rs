@@ -23,6 +23,7 @@
 pub mod auth;
 pub mod client;
 pub mod commit;
+pub mod encoding;
 pub mod federation;
 pub mod ingest;
 pub mod limits;

@@ -12,7 +12,8 @@
 //!   rules of `order_completed` (spend) and `page_viewed` (path and referrer without query strings) are the
 //!   connector's.
 //! - **Identify traits** other than the reserved ones are passed on when their names are canonical
-//!   (`lifecycle_stage`), so the policy's minimisation decides about them (and counts what it drops).
+//!   (`lifecycle_stage`), so the policy's minimisation decides about them (and counts what it drops). An identify
+//!   without top-level `traits` takes them from `context.traits`, where RudderStack's server SDKs put them.
 //!
 //! Like the connector, a message gives a record only when it carries something: a declared event, an identify
 //! call, a consent update, or two identifiers seen together (`userId` with `anonymousId`, an alias's `previousId`
@@ -249,13 +250,19 @@ impl<'a> Mapper<'a> {
         if call == "group" && id_field(m, "groupId", &field, problems).is_none() {
             problems.push(problem(&field("groupId"), "is required by group"));
         }
-        let traits = (call == "identify").then(|| m.get("traits")).flatten();
+        let context_traits = m.get("context").and_then(|c| c.get("traits"));
+        // An identify's traits: Segment sends them at the top level; RudderStack's server SDKs send them only in
+        // `context.traits`. The top level wins when both are there.
+        let (traits, traits_path) = match m.get("traits").filter(|t| !t.is_null()) {
+            _ if call != "identify" => (None, "traits"),
+            Some(t) => (Some(t), "traits"),
+            None => (context_traits.filter(|t| !t.is_null()), "context.traits"),
+        };
         if let Some(t) = traits
             && !t.is_object()
         {
-            problems.push(problem(&field("traits"), "must be an object"));
+            problems.push(problem(&field(traits_path), "must be an object"));
         }
-        let context_traits = m.get("context").and_then(|c| c.get("traits"));
         for key in ["email", "phone"] {
             for (source, path) in [(traits, "traits"), (context_traits, "context.traits")] {
                 match source.and_then(|s| s.get(key)) {
@@ -328,7 +335,7 @@ impl<'a> Mapper<'a> {
 
         let mut attributes = Map::new();
         if let Some(t) = traits.and_then(Value::as_object) {
-            trait_attributes(t, &field, &mut attributes, problems);
+            trait_attributes(t, traits_path, &field, &mut attributes, problems);
         }
 
         let mut events = Vec::new();
@@ -573,6 +580,7 @@ fn timestamp(
 /// whose name is already canonical (the policy keeps or drops it).
 fn trait_attributes(
     t: &Map<String, Value>,
+    path: &str,
     field: &impl Fn(&str) -> String,
     out: &mut Map<String, Value>,
     problems: &mut Vec<Problem>,
@@ -637,7 +645,7 @@ fn trait_attributes(
                 out.insert(name.into(), Value::String(d));
             }
             None => problems.push(problem(
-                &field(&format!("traits.{key}")),
+                &field(&format!("{path}.{key}")),
                 "must be a date (YYYY-MM-DD) or an ISO 8601 date-time",
             )),
         }
@@ -847,6 +855,39 @@ mod tests {
                     "source": CONSENT_SOURCE, "method": "context.consent"}])
         );
         assert!(out.records[1].get("consents").is_none());
+    }
+
+    #[test]
+    fn identify_traits_come_from_context_traits_only_when_absent_at_the_top() {
+        let p = policy();
+        let cats = BTreeMap::new();
+        let m = Mapper::new(&p, &cats, None);
+        let map = |msg: Value| {
+            m.map_request(Some("identify"), &msg, false, now())
+                .unwrap()
+                .records
+                .remove(0)
+        };
+        // RudderStack's shape.
+        let r = map(json!({"userId": "u", "context": {"traits": {"firstName": "Rui"}}}));
+        assert_eq!(r["attributes"]["first_name"], "Rui");
+        // Segment's shape, with other traits in the context: the top level wins.
+        let r = map(json!({"userId": "u", "traits": {"firstName": "Sam"},
+                           "context": {"traits": {"firstName": "Rui"}}}));
+        assert_eq!(r["attributes"]["first_name"], "Sam");
+        // A wrong type is named where it was found.
+        let problems = m
+            .map_request(
+                Some("identify"),
+                &json!({"userId": "u", "context": {"traits": {"birthday": "soon"}}}),
+                false,
+                now(),
+            )
+            .unwrap_err();
+        assert!(
+            format!("{problems:?}").contains("context.traits.birthday"),
+            "{problems:?}"
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The accept loop and the request pipeline every request takes, in order: route lookup → authentication and the
-//! route's roles (`auth`) → per-key rate limit (`limits`) → content type → body within its size limit → JSON →
-//! handler; all under the request timeout. A federation peer's route takes its own order: content type → raw
+//! route's roles (`auth`) → per-key rate limit (`limits`) → content type and encoding → body within its size limit
+//! (compressed and decompressed, `encoding`) → JSON → handler; all under the request timeout. A federation peer's route takes its own order: content type → raw
 //! body within its limit → the signed envelope checked over those bytes (`auth::authorise_peer`) → per-peer rate
 //! limit → handler. Each request is logged once (route name, status, time, key id, request
 //! id: never a path, query or body) and counted in the metrics.
@@ -9,10 +9,12 @@ use crate::auth::{self, Denied};
 use crate::reply::{self, Reply};
 use crate::rights::Op;
 use crate::routes::{self, Access, Found, Handler, Route};
-use crate::{App, ServerError, federation, ingest, oversight, rights, segments};
+use crate::{App, ServerError, encoding, federation, ingest, oversight, rights, segments};
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
-use hyper::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use hyper::header::{
+    ALLOW, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, RETRY_AFTER,
+};
 use hyper::{Request, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::{Value, json};
@@ -338,6 +340,25 @@ async fn read_bytes(app: &App, route: &Route, req: Request<Incoming>) -> Result<
             "send the body as JSON with Content-Type: application/json",
         ));
     }
+    let encoding = encoding::parse(
+        req.headers()
+            .get(CONTENT_ENCODING)
+            .map(HeaderValue::as_bytes),
+    )
+    .and_then(|e| match (e, route.handler) {
+        // A peer's envelope is signed over the bytes as sent; peers never compress.
+        (encoding::Encoding::Gzip, Handler::FederationQuery) => {
+            Err(encoding::DecodeError::Unsupported("gzip".into()))
+        }
+        (e, _) => Ok(e),
+    })
+    .map_err(|e| {
+        reply::error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_content_encoding",
+            e.to_string(),
+        )
+    })?;
     let limit = match route.handler {
         Handler::SegmentCall(_) => app.settings.max_call_bytes,
         Handler::FederationQuery => federation::MAX_PEER_BODY_BYTES,
@@ -386,6 +407,14 @@ async fn read_bytes(app: &App, route: &Route, req: Request<Incoming>) -> Result<
             }
         }
     }
+    let bytes = encoding::decode(encoding, bytes, limit).map_err(|e| match e {
+        encoding::DecodeError::TooLarge { .. } => reply::error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            e.to_string(),
+        ),
+        _ => reply::error(StatusCode::BAD_REQUEST, "invalid_gzip", e.to_string()),
+    })?;
     Ok(RawBody { bytes, gpc })
 }
 
