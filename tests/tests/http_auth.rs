@@ -1,5 +1,7 @@
 //! API keys and roles over real HTTP: the authorisation matrix (every route × every role, and no key, against the
-//! one route table; a federation peer's route takes no API key at all), revocation, keys made over HTTP, per-key rate limits, and keys stored only as tags.
+//! one route table; a federation peer's route takes no API key at all), revocation, keys made over HTTP, per-key
+//! rate limits, failed authentications limited per client address, the connection cap, and keys stored only as
+//! tags.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a panic is how a test fails.
 
@@ -19,7 +21,12 @@ fn concrete(path: &str) -> String {
 
 #[test]
 fn authorisation_matrix_follows_the_route_table() {
-    let server = Server::start(Env::new("example-retail.yaml"), &[]);
+    // Every route without a key is a failed authentication from this one address: the address limit (tested
+    // below) is off here so that each answer is the route's own.
+    let server = Server::start(
+        Env::new("example-retail.yaml"),
+        &["--auth-failure-burst", "0"],
+    );
     let mut checked = 0;
     for route in ROUTES {
         let path = concrete(route.path);
@@ -208,5 +215,64 @@ fn rate_limits_answer_429_with_retry_after_per_key() {
         200
     );
     assert_eq!(server.get("/healthz", None).status, 200);
+    server.stop();
+}
+
+#[test]
+fn failed_authentications_from_an_address_are_limited_before_any_key_is_checked() {
+    let server = Server::start(
+        Env::new("example-retail.yaml"),
+        &["--auth-failure-burst", "3"],
+    );
+    let wrong =
+        "ck_0000000000000000_0000000000000000000000000000000000000000000000000000000000000000";
+    for _ in 0..3 {
+        assert_eq!(server.get("/v1/policy", Some(wrong)).status, 401);
+    }
+    // Even the right key is refused now: the address is limited, not the key (guessing is what is slowed down).
+    let refused = server.get("/v1/policy", Some(server.key(Role::Auditor)));
+    assert_eq!(refused.status, 429, "{:?}", refused.body);
+    assert_eq!(
+        refused.body["error"]["code"],
+        "too_many_failed_authentications"
+    );
+    let wait: u64 = refused.retry_after.unwrap().parse().unwrap();
+    assert!((1..=5).contains(&wait), "{wait}");
+    // Probes stay open, and a refused request counted nothing more: the wait did not grow.
+    assert_eq!(server.get("/healthz", None).status, 200);
+    let again = server.get("/v1/policy", Some(wrong));
+    assert_eq!(again.status, 429);
+    assert!(again.retry_after.unwrap().parse::<u64>().unwrap() <= wait);
+    server.stop();
+}
+
+#[test]
+fn past_the_connection_cap_the_server_waits_for_a_connection_to_close() {
+    use std::io::{Read as _, Write as _};
+    let server = Server::start(Env::new("example-retail.yaml"), &["--max-connections", "2"]);
+    // Two idle connections take both places.
+    let first = std::net::TcpStream::connect(&server.addr).unwrap();
+    let second = std::net::TcpStream::connect(&server.addr).unwrap();
+    let mut third = std::net::TcpStream::connect(&server.addr).unwrap();
+    third
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: cohort\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    third
+        .set_read_timeout(Some(std::time::Duration::from_millis(1500)))
+        .unwrap();
+    let mut buf = [0u8; 64];
+    assert!(
+        third.read(&mut buf).is_err(),
+        "the third connection was served while two were open"
+    );
+    // One closes: the third is accepted and answered.
+    drop(first);
+    third
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut answer_text = String::new();
+    third.read_to_string(&mut answer_text).unwrap();
+    assert!(answer_text.starts_with("HTTP/1.1 200"), "{answer_text}");
+    drop(second);
     server.stop();
 }

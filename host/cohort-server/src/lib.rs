@@ -93,6 +93,8 @@ pub struct App {
     pub metrics: Arc<metrics::Metrics>,
     /// Per-key rate limits.
     pub limiter: limits::RateLimiter,
+    /// Failed authentications per client address (`None`: not limited).
+    pub auth_failures: Option<limits::RateLimiter>,
     /// This host in federation, when `serve.federation_key` is set.
     pub federation: Option<Arc<cohort_federation::Federation>>,
     /// The HTTP client of the federation fan-out.
@@ -216,6 +218,12 @@ fn serve(
     .map_err(ServerError::Start)?;
     let app = Arc::new(App {
         limiter: limits::RateLimiter::new(settings.rate_per_second, settings.rate_burst),
+        auth_failures: (settings.auth_failure_burst > 0.0).then(|| {
+            limits::RateLimiter::new(
+                settings.auth_failure_per_second,
+                settings.auth_failure_burst,
+            )
+        }),
         federation,
         client: client::HttpClient::new(),
         plugins: segments::PluginHost::new(settings.plugin_dir.clone()),

@@ -1,5 +1,7 @@
-//! Per-key rate limits: a token bucket per API key id, refilled at `rate_per_second` up to `rate_burst`. A request
-//! that finds the bucket empty is answered 429 with `Retry-After`, as Segment does.
+//! Token-bucket rate limits, keyed by a string: per API key id (refilled at `rate_per_second` up to `rate_burst`;
+//! a request that finds the bucket empty is answered 429 with `Retry-After`, as Segment does), and per client
+//! address for failed authentications (each failure takes a token; an address with none left is refused before its
+//! key is checked, so keys cannot be guessed at speed).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -24,6 +26,24 @@ impl RateLimiter {
             rate,
             burst,
             buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether `key_id` has a token at `now`, without taking it: `Ok(())`, or `Err(seconds)` to wait.
+    pub fn check(&self, key_id: &str, now: Instant) -> Result<(), u64> {
+        let buckets = match self.buckets.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let Some((tokens, at)) = buckets.get(key_id) else {
+            return Ok(());
+        };
+        let tokens =
+            (tokens + now.saturating_duration_since(*at).as_secs_f64() * self.rate).min(self.burst);
+        if tokens >= 1.0 {
+            Ok(())
+        } else {
+            Err(((1.0 - tokens) / self.rate).ceil().max(1.0) as u64)
         }
     }
 
@@ -71,5 +91,17 @@ mod tests {
         assert_eq!(l.take("other", t0), Ok(()));
         assert_eq!(l.take("k", t0 + Duration::from_millis(500)), Ok(()));
         assert!(l.take("k", t0 + Duration::from_millis(500)).is_err());
+    }
+
+    #[test]
+    fn check_looks_without_taking() {
+        let l = RateLimiter::new(0.5, 2.0);
+        let t0 = Instant::now();
+        assert_eq!(l.check("ip", t0), Ok(()));
+        assert_eq!(l.check("ip", t0), Ok(()), "a check takes nothing");
+        l.take("ip", t0).unwrap();
+        l.take("ip", t0).unwrap();
+        assert_eq!(l.check("ip", t0), Err(2));
+        assert_eq!(l.check("ip", t0 + Duration::from_secs(2)), Ok(()));
     }
 }

@@ -38,6 +38,14 @@ pub fn bytes(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> R
     r
 }
 
+/// A 429 with `Retry-After: wait` (seconds).
+pub fn too_many(code: &str, message: impl Into<String>, wait: u64) -> Reply {
+    let mut r = error(StatusCode::TOO_MANY_REQUESTS, code, message);
+    r.headers_mut()
+        .insert(hyper::header::RETRY_AFTER, HeaderValue::from(wait));
+    r
+}
+
 /// Segment's success answer.
 pub fn success() -> Reply {
     json(StatusCode::OK, &json!({"success": true}))

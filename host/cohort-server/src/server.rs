@@ -12,9 +12,7 @@ use crate::routes::{self, Access, Found, Handler, Route};
 use crate::{App, ServerError, encoding, federation, ingest, oversight, rights, segments};
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
-use hyper::header::{
-    ALLOW, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, RETRY_AFTER,
-};
+use hyper::header::{ALLOW, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use hyper::{Request, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::{Value, json};
@@ -32,11 +30,20 @@ pub async fn accept_loop(
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let signal = stop;
     tokio::pin!(signal);
+    let connections = Arc::new(tokio::sync::Semaphore::new(app.settings.max_connections));
     let name = loop {
+        // At the connection cap, accept nothing until a connection closes: the kernel's backlog holds the rest.
+        let permit = tokio::select! {
+            name = &mut signal => break name,
+            permit = connections.clone().acquire_owned() => match permit {
+                Ok(p) => p,
+                Err(_) => break "the connection limiter closed",
+            },
+        };
         tokio::select! {
             name = &mut signal => break name,
             accepted = listener.accept() => {
-                let (stream, _) = match accepted {
+                let (stream, peer) = match accepted {
                     Ok(a) => a,
                     Err(e) => {
                         // Out of file descriptors and the like: wait a moment rather than spin.
@@ -47,7 +54,9 @@ pub async fn accept_loop(
                 };
                 let _ = stream.set_nodelay(true);
                 let for_service = app.clone();
-                let service = hyper::service::service_fn(move |req| handle(for_service.clone(), req));
+                let client = peer.ip();
+                let service =
+                    hyper::service::service_fn(move |req| handle(for_service.clone(), req, client));
                 let conn = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(app.settings.header_timeout)
@@ -57,6 +66,7 @@ pub async fn accept_loop(
                     if let Err(e) = conn.await {
                         tracing::debug!("connection ended: {e}");
                     }
+                    drop(permit);
                 });
             }
         }
@@ -77,11 +87,16 @@ pub async fn accept_loop(
 }
 
 /// One request: the pipeline, the log line, the metrics.
-async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Reply, Infallible> {
+async fn handle(
+    app: Arc<App>,
+    req: Request<Incoming>,
+    client: std::net::IpAddr,
+) -> Result<Reply, Infallible> {
     let start = Instant::now();
     let request_id = new_request_id();
     let method = req.method().as_str().to_string();
-    let outcome = tokio::time::timeout(app.settings.request_timeout, pipeline(&app, req)).await;
+    let outcome =
+        tokio::time::timeout(app.settings.request_timeout, pipeline(&app, req, client)).await;
     let (route, key_id, mut reply) = match outcome {
         Ok(done) => done,
         Err(_) => (
@@ -121,7 +136,7 @@ fn new_request_id() -> String {
 
 type Outcome = (&'static str, Option<String>, Reply);
 
-async fn pipeline(app: &Arc<App>, req: Request<Incoming>) -> Outcome {
+async fn pipeline(app: &Arc<App>, req: Request<Incoming>, client: std::net::IpAddr) -> Outcome {
     let path = req.uri().path().to_string();
     let query = req.uri().query().map(str::to_string);
     let (route, params) = match routes::find(req.method().as_str(), &path) {
@@ -147,6 +162,22 @@ async fn pipeline(app: &Arc<App>, req: Request<Incoming>) -> Outcome {
     };
     if route.access == Access::Peer {
         return peer_pipeline(app, route, req).await;
+    }
+    // An address that failed to authenticate too often is refused before its key is even looked at.
+    let client = format!("client:{client}");
+    if route.access != Access::Public
+        && let Some(failures) = &app.auth_failures
+        && let Err(wait) = failures.check(&client, Instant::now())
+    {
+        return (
+            route.name,
+            None,
+            reply::too_many(
+                "too_many_failed_authentications",
+                format!("too many failed authentications from this address; retry in {wait} s"),
+                wait,
+            ),
+        );
     }
     let header_key = req
         .headers()
@@ -191,6 +222,10 @@ async fn pipeline(app: &Arc<App>, req: Request<Incoming>) -> Outcome {
     let key = match authorised {
         Ok(Ok(Ok(key))) => key,
         Ok(Ok(Err(Denied::Unauthenticated(why)))) => {
+            if let Some(failures) = &app.auth_failures {
+                // Counted whether or not a token is left: the next request from this address is the one refused.
+                let _ = failures.take(&client, Instant::now());
+            }
             let mut r = reply::error(StatusCode::UNAUTHORIZED, "unauthenticated", why);
             r.headers_mut().insert(
                 hyper::header::WWW_AUTHENTICATE,
@@ -219,13 +254,15 @@ async fn pipeline(app: &Arc<App>, req: Request<Incoming>) -> Outcome {
     if let Some(k) = &key
         && let Err(wait) = app.limiter.take(&k.id, Instant::now())
     {
-        let mut r = reply::error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!("this key sends faster than it may; retry in {wait} s"),
+        return (
+            route.name,
+            key_id,
+            reply::too_many(
+                "rate_limited",
+                format!("this key sends faster than it may; retry in {wait} s"),
+                wait,
+            ),
         );
-        r.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait));
-        return (route.name, key_id, r);
     }
     let body = match (early_body, req) {
         (Some(b), _) => Ok(b),
@@ -279,13 +316,15 @@ async fn peer_pipeline(app: &Arc<App>, route: &'static Route, req: Request<Incom
     };
     let who = format!("peer:{}", verified.from());
     if let Err(wait) = app.limiter.take(&who, Instant::now()) {
-        let mut r = reply::error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!("this peer sends faster than it may; retry in {wait} s"),
+        return (
+            route.name,
+            Some(who),
+            reply::too_many(
+                "rate_limited",
+                format!("this peer sends faster than it may; retry in {wait} s"),
+                wait,
+            ),
         );
-        r.headers_mut().insert(RETRY_AFTER, HeaderValue::from(wait));
-        return (route.name, Some(who), r);
     }
     let reply = federation::query(app.clone(), verified).await;
     (route.name, Some(who), reply)

@@ -18,6 +18,15 @@ pub const MAX_BATCH_MESSAGES: usize = 2_500;
 pub const DEFAULT_RATE_PER_SECOND: f64 = 1_000.0;
 /// Requests a key may make at once above the average (the token bucket's size): two seconds' worth.
 pub const DEFAULT_RATE_BURST: f64 = 2_000.0;
+/// Connections served at once. Each holds a socket, a task and its buffers; past the cap the server stops
+/// accepting until one closes (the kernel's listen backlog holds the rest), rather than running out of file
+/// descriptors or memory under a connection flood.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1_024;
+/// Failed authentications one client address may make at once before it is refused (429) without its key being
+/// checked: enough for an operator fixing a mistyped key, far too few to guess one.
+pub const DEFAULT_AUTH_FAILURE_BURST: f64 = 20.0;
+/// Failed authentications per second a client address earns back (one every five seconds).
+pub const DEFAULT_AUTH_FAILURE_PER_SECOND: f64 = 0.2;
 /// Events one group commit may hold: big enough to amortise an fsync over many requests, small enough that one
 /// commit's sled batch stays a few MiB and its latency a few milliseconds.
 pub const DEFAULT_MAX_COMMIT_EVENTS: usize = 10_000;
@@ -51,6 +60,13 @@ pub struct ServeConfig {
     pub rate_burst: Option<f64>,
     /// Events per group commit.
     pub max_commit_events: Option<usize>,
+    /// Connections served at once.
+    pub max_connections: Option<usize>,
+    /// Failed authentications a client address may make at once before it is refused (0: no limit, for a server
+    /// behind a proxy that hides client addresses and limits them itself).
+    pub auth_failure_burst: Option<f64>,
+    /// Failed authentications per second a client address earns back.
+    pub auth_failure_per_second: Option<f64>,
     /// Consent-manager category id (Segment's `context.consent.categoryPreferences`) → consent-based purpose.
     #[serde(default)]
     pub consent_categories: BTreeMap<String, String>,
@@ -85,6 +101,12 @@ pub struct Settings {
     pub rate_burst: f64,
     /// Events per group commit.
     pub max_commit_events: usize,
+    /// Connections served at once.
+    pub max_connections: usize,
+    /// Failed authentications per client address at once (0: unlimited).
+    pub auth_failure_burst: f64,
+    /// Failed authentications per second a client address earns back.
+    pub auth_failure_per_second: f64,
     /// Consent categories → purposes.
     pub consent_categories: BTreeMap<String, String>,
     /// Purposes a GPC signal refuses (`None`: the default rule).
@@ -123,6 +145,11 @@ impl Settings {
             rate_per_second: c.rate_per_second.unwrap_or(DEFAULT_RATE_PER_SECOND),
             rate_burst: c.rate_burst.unwrap_or(DEFAULT_RATE_BURST),
             max_commit_events: c.max_commit_events.unwrap_or(DEFAULT_MAX_COMMIT_EVENTS),
+            max_connections: c.max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS),
+            auth_failure_burst: c.auth_failure_burst.unwrap_or(DEFAULT_AUTH_FAILURE_BURST),
+            auth_failure_per_second: c
+                .auth_failure_per_second
+                .unwrap_or(DEFAULT_AUTH_FAILURE_PER_SECOND),
             consent_categories: c.consent_categories.clone(),
             gpc_purposes: c.gpc_purposes.clone(),
             federation_key: c.federation_key.clone(),
@@ -145,6 +172,17 @@ impl Settings {
         }
         if self.max_commit_events == 0 {
             return Err("serve: max_commit_events must be above 0".into());
+        }
+        if self.max_connections == 0 {
+            return Err("serve: max_connections must be above 0".into());
+        }
+        if !(self.auth_failure_burst == 0.0
+            || (self.auth_failure_burst >= 1.0 && self.auth_failure_per_second > 0.0))
+        {
+            return Err(
+                "serve: auth_failure_burst must be 0 (no limit) or at least 1, with auth_failure_per_second above 0"
+                    .into(),
+            );
         }
         if self.federation_timeout.is_zero() || self.federation_timeout >= self.request_timeout {
             return Err(format!(

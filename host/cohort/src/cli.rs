@@ -371,6 +371,13 @@ pub struct ServeArgs {
     /// Requests per API key allowed at once above the average. Default: 2000.
     #[arg(long, value_name = "N")]
     pub rate_burst: Option<f64>,
+    /// Connections served at once; past it the server accepts nothing until one closes. Default: 1024.
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Failed authentications a client address may make at once before it gets 429 without its key being
+    /// checked (one more every 5 s); 0 turns the limit off. Default: 20.
+    #[arg(long, value_name = "N")]
+    pub auth_failure_burst: Option<f64>,
 }
 
 #[derive(Debug, Subcommand)]

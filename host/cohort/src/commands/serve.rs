@@ -30,6 +30,12 @@ pub fn run(ctx: &Ctx, args: &ServeArgs) -> Result<()> {
     if let Some(n) = args.rate_burst {
         settings.rate_burst = n;
     }
+    if let Some(n) = args.max_connections {
+        settings.max_connections = n;
+    }
+    if let Some(n) = args.auth_failure_burst {
+        settings.auth_failure_burst = n;
+    }
     settings.peers = ctx.locations.peers()?;
     settings.plugin_dir = Some(ctx.locations.plugin_dir()?);
     let address_file = args.address_file.clone();
