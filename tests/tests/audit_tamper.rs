@@ -158,3 +158,63 @@ fn the_checkpoint_is_signed_and_names_its_public_key() {
         env.json(&["audit", "verify"])["root"]
     );
 }
+
+#[test]
+fn a_requests_entries_are_found_through_the_index_also_in_a_store_written_before_it() {
+    use cohort_store::{AuditRecord, REQUEST_ID_DETAIL, Store};
+    let env = store_with_history();
+    let open = || {
+        Store::open(
+            &env.data_dir,
+            cohort_crypto::KeyRing::load(&env.key_file).unwrap(),
+        )
+        .unwrap()
+    };
+    let store = open();
+    let record = |action: &str, request: Option<&str>| {
+        let r = AuditRecord::new("test", action, None);
+        match request {
+            Some(id) => r.detail(REQUEST_ID_DETAIL, id),
+            None => r,
+        }
+    };
+    let a = store
+        .audit(record("subject.export", Some("req-1")))
+        .unwrap();
+    store
+        .audit(record("subject.export", Some("req-10")))
+        .unwrap();
+    store.audit(record("policy.load", None)).unwrap();
+    let b = store.audit(record("subject.erase", Some("req-1"))).unwrap();
+    let seqs = |store: &Store, id: &str| -> Vec<u64> {
+        store
+            .audit_entries_for_request(id)
+            .unwrap()
+            .into_iter()
+            .map(|(seq, _)| seq)
+            .collect()
+    };
+    assert_eq!(seqs(&store, "req-1"), [a, b], "req-10 is not req-1");
+    assert_eq!(seqs(&store, "req-10").len(), 1);
+    assert!(seqs(&store, "req-2").is_empty());
+    drop(store);
+
+    // A store from before the index: no `Q` entries and no marker. Opening it builds the index once.
+    with_audit_tree(&env, |tree| {
+        let index: Vec<_> = tree
+            .scan_prefix([b'Q'])
+            .keys()
+            .map(Result::unwrap)
+            .collect();
+        assert!(index.len() >= 3, "{}", index.len());
+        for k in index {
+            tree.remove(k).unwrap();
+        }
+        tree.remove(b"Mrequest_index").unwrap().unwrap();
+    });
+    let store = open();
+    assert_eq!(seqs(&store, "req-1"), [a, b]);
+    assert_eq!(seqs(&store, "req-10").len(), 1);
+    drop(store);
+    env.ok(&["audit", "verify"]);
+}

@@ -333,7 +333,7 @@ pub fn export(
     store.audit(
         AuditRecord::new(actor, "subject.export", Some(policy.sha256_hex()))
             .subject(id)
-            .detail("request_id", request_id.to_string())
+            .detail(cohort_store::REQUEST_ID_DETAIL, request_id.to_string())
             .count("attributes", view.body.attributes.len() as u64)
             .count("events", view.body.events.len() as u64),
     )?;
@@ -365,7 +365,7 @@ pub fn erase(
             reason: reason.to_string(),
             suppress: true,
             audit: AuditRecord::new(actor, "subject.erase", Some(policy.sha256_hex()))
-                .detail("request_id", request_id.to_string()),
+                .detail(cohort_store::REQUEST_ID_DETAIL, request_id.to_string()),
         },
     )?)
 }
@@ -403,7 +403,7 @@ pub fn set_flag(
         },
         AuditRecord::new(actor, &action, Some(policy.sha256_hex()))
             .subject(id)
-            .detail("request_id", request_id.to_string()),
+            .detail(cohort_store::REQUEST_ID_DETAIL, request_id.to_string()),
     )?;
     Ok((id, flags))
 }
@@ -464,7 +464,7 @@ pub fn rectify(
     let report = batch.commit(
         AuditRecord::new(actor, "subject.rectify", Some(policy.sha256_hex()))
             .subject(id)
-            .detail("request_id", request_id.to_string())
+            .detail(cohort_store::REQUEST_ID_DETAIL, request_id.to_string())
             .count("attributes_written", written)
             .count("attributes_dropped", dropped),
     )?;

@@ -221,19 +221,21 @@ pub fn rights_error(e: &RightsError) -> Reply {
     }
 }
 
-/// `GET /v1/subject-requests/{request_id}`: the audit entries recorded under the request id.
+/// `GET /v1/subject-requests/{request_id}`: the audit entries recorded under the request id (found through the
+/// store's request index, not by reading the log).
 pub async fn request_status(app: Arc<App>, request_id: String) -> Reply {
     let work = tokio::task::spawn_blocking(move || -> Result<Vec<Value>, String> {
         let mut found = Vec::new();
-        for item in app.store.audit_entries() {
-            let (_, bytes) = item.map_err(|e| e.to_string())?;
+        for (_, bytes) in app
+            .store
+            .audit_entries_for_request(&request_id)
+            .map_err(|e| e.to_string())?
+        {
             let entry = cohort_audit::AuditEntry::from_bytes(&bytes).map_err(|e| e.to_string())?;
-            if entry.detail.get("request_id").map(String::as_str) == Some(request_id.as_str()) {
-                found.push(
-                    json!({"seq": entry.seq, "action": entry.action, "subject": entry.subject,
-                                  "at": cohort_store::rfc3339(entry.at)}),
-                );
-            }
+            found.push(
+                json!({"seq": entry.seq, "action": entry.action, "subject": entry.subject,
+                       "at": cohort_store::rfc3339(entry.at)}),
+            );
         }
         Ok(found)
     });

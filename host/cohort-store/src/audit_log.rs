@@ -113,12 +113,40 @@ pub(crate) fn append_to_batch(
     let frontier_json = serde_json::to_vec(frontier)
         .map_err(|e| StoreError::Corrupt(format!("encoding frontier: {e}")))?;
     batch.put(&keyspace::audit_key(seq)[..], bytes);
+    if let Some(request_id) = record.detail.get(REQUEST_ID_DETAIL) {
+        batch.put(&keyspace::request_key(request_id, seq), Vec::new());
+    }
     batch.put(
         &keyspace::checkpoint_key(frontier.size())[..],
         checkpoint_json,
     );
     batch.put(&keyspace::meta_key(meta::FRONTIER), frontier_json);
     Ok(seq)
+}
+
+/// The detail that names a data-subject request; entries carrying it are indexed by it (`Q` keyspace), so a
+/// request's status is found without reading the whole log.
+pub const REQUEST_ID_DETAIL: &str = "request_id";
+
+/// Adds the index entries of every stored audit entry that names a request to `batch` (stores written before the
+/// index existed); returns how many.
+pub(crate) fn index_requests(
+    tree: &sled::Tree,
+    batch: &mut sled::Batch,
+) -> Result<u64, StoreError> {
+    let mut n = 0;
+    for item in tree.scan_prefix([keyspace::AUDIT]) {
+        let (k, v) = item?;
+        let seq =
+            keyspace::u64_suffix(&k).ok_or_else(|| StoreError::Corrupt("audit key".into()))?;
+        let entry = AuditEntry::from_bytes(&v)
+            .map_err(|e| StoreError::Corrupt(format!("audit entry {seq}: {e}")))?;
+        if let Some(request_id) = entry.detail.get(REQUEST_ID_DETAIL) {
+            batch.insert(keyspace::request_key(request_id, seq), Vec::<u8>::new());
+            n += 1;
+        }
+    }
+    Ok(n)
 }
 
 /// The result of `audit verify`.
@@ -145,6 +173,29 @@ impl Store {
                 keyspace::u64_suffix(&k).ok_or_else(|| StoreError::Corrupt("audit key".into()))?;
             Ok((seq, v.to_vec()))
         })
+    }
+
+    /// The audit entries recorded under data-subject request `request_id`, in order: (index, bytes). Reads the
+    /// request index, not the whole log.
+    pub fn audit_entries_for_request(
+        &self,
+        request_id: &str,
+    ) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+        let prefix = keyspace::request_prefix(request_id);
+        let mut out = Vec::new();
+        for item in self.tree.scan_prefix(&prefix) {
+            let (k, _) = item?;
+            let seq = k
+                .get(prefix.len()..)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(u64::from_be_bytes)
+                .ok_or_else(|| StoreError::Corrupt("request index key".into()))?;
+            let bytes = self.tree.get(keyspace::audit_key(seq))?.ok_or_else(|| {
+                StoreError::Corrupt(format!("request index names missing audit entry {seq}"))
+            })?;
+            out.push((seq, bytes.to_vec()));
+        }
+        Ok(out)
     }
 
     /// Every stored checkpoint, by size.

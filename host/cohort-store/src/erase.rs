@@ -137,7 +137,7 @@ impl Store {
             .subject(*id)
             .count("identifiers_suppressed", suppressed)
             .count("event_pages_removed", u64::from(header.event_pages))
-            .detail("request_id", request.request_id)
+            .detail(crate::REQUEST_ID_DETAIL, request.request_id)
             .detail("reason", request.reason)
             .detail("tombstone", tombstone_id.clone());
         let mut frontier = state.frontier.clone();

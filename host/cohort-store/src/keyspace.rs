@@ -19,6 +19,7 @@
 //! | `B` | budget scope ‖ 0 ‖ period | epsilon spent, in millionths (u64) |
 //! | `M` | name | store metadata |
 //! | `K` | API key id (16 hex digits) | API key record (JSON: name, role, dates, tag of the secret; see `api_keys`) |
+//! | `Q` | request id ‖ 0 ‖ audit sequence (u64) | empty: the audit entries of one data-subject request |
 
 use crate::subject::SubjectId;
 use cohort_crypto::Pseudonym;
@@ -49,6 +50,8 @@ pub const RUN: u8 = b'R';
 pub const BUDGET: u8 = b'B';
 /// API keys of the HTTP API.
 pub const API_KEY: u8 = b'K';
+/// Index of audit entries by data-subject request id.
+pub const REQUEST: u8 = b'Q';
 
 /// Key of a pseudonym in the identity index (`I`) or the suppression list (`X`).
 pub fn pseudonym_key(prefix: u8, p: &Pseudonym) -> [u8; 37] {
@@ -89,6 +92,22 @@ pub fn audit_key(seq: u64) -> [u8; 9] {
 /// Key of an audit checkpoint.
 pub fn checkpoint_key(size: u64) -> [u8; 9] {
     with_u64(CHECKPOINT, size)
+}
+
+/// The prefix of every index entry of request `id` (the 0 byte ends the id: `req-1` is not a prefix of `req-10`).
+pub fn request_prefix(id: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(id.len() + 2);
+    k.push(REQUEST);
+    k.extend_from_slice(id.as_bytes());
+    k.push(0);
+    k
+}
+
+/// Key of the index entry of request `id` for the audit entry `seq`.
+pub fn request_key(id: &str, seq: u64) -> Vec<u8> {
+    let mut k = request_prefix(id);
+    k.extend_from_slice(&seq.to_be_bytes());
+    k
 }
 
 /// Key of a metadata value.

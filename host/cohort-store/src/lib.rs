@@ -28,7 +28,7 @@ mod vault;
 mod writer;
 
 pub use api_keys::{ApiKeyError, ApiKeyInfo, NewApiKey, Role};
-pub use audit_log::{AuditRecord, AuditVerification};
+pub use audit_log::{AuditRecord, AuditVerification, REQUEST_ID_DETAIL};
 pub use budget::{BudgetLimit, BudgetLine, ChargeOutcome};
 pub use consent::{ConsentEvent, ConsentLedger, ConsentState, PurposeConsent};
 pub use erase::{ErasureReport, ErasureRequest};
@@ -184,6 +184,8 @@ pub(crate) mod meta {
     pub const KEY_CHECK: &str = "key_check";
     pub const FORMAT: &str = "format";
     pub const POLICY: &str = "policy_sha256";
+    /// Present once every audit entry naming a request is in the `Q` index.
+    pub const REQUEST_INDEX: &str = "request_index";
 }
 
 /// How long opening waits for the database lock. sled releases it when its background flusher (every 500 ms by
@@ -229,6 +231,7 @@ impl Store {
             keyspace::pseudonym_key(0, &check).to_vec(),
         )?;
         tree.insert(keyspace::meta_key(meta::FORMAT), STORE_FORMAT.as_bytes())?;
+        tree.insert(keyspace::meta_key(meta::REQUEST_INDEX), &b"1"[..])?;
         db.flush()?;
         // The marker goes last: a directory without it is not a store, so an interrupted init is visible as such.
         std::fs::write(
@@ -304,6 +307,15 @@ impl Store {
                 .map_err(|e| StoreError::Corrupt(format!("audit frontier: {e}")))?,
             None => MerkleFrontier::default(),
         };
+        if tree.get(keyspace::meta_key(meta::REQUEST_INDEX))?.is_none() {
+            // A store from before the request index: build it once, atomically with its marker.
+            let mut batch = sled::Batch::default();
+            let indexed = audit_log::index_requests(&tree, &mut batch)?;
+            batch.insert(keyspace::meta_key(meta::REQUEST_INDEX), &b"1"[..]);
+            tree.apply_batch(batch)?;
+            db.flush()?;
+            tracing::info!(entries = indexed, "indexed the audit log by request id");
+        }
         let has_suppressions = tree.scan_prefix([keyspace::SUPPRESSED]).next().is_some();
         Ok(Self {
             dir: dir.to_path_buf(),
