@@ -1,7 +1,7 @@
-//! The official server-side Python SDKs of Segment (segment-analytics-python) and RudderStack (rudder-sdk-python),
-//! installed into tests/sdk/.venv by tests/sdk/install-python-sdks.sh (which tests/run-all.sh runs), send to
-//! `cohort serve` with only their host changed, and their events are stored. RudderStack's SDK gzips its batches by
-//! default, so its test also covers compressed bodies from a real client.
+//! The official server-side SDKs of Segment (segment-analytics-python, @segment/analytics-node) and RudderStack
+//! (rudder-sdk-python), installed by tests/sdk/install-python-sdks.sh and tests/sdk/install-node-sdk.sh (which
+//! tests/run-all.sh runs), send to `cohort serve` with only their host changed, and their events are stored.
+//! RudderStack's SDK gzips its batches by default, so its test also covers compressed bodies from a real client.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a panic is how a test fails.
 
@@ -12,17 +12,27 @@ use cohort_tests::{Env, repo_root};
 use http_common::Server;
 use serde_json::Value;
 
-/// Runs `script` (in tests/sdk) with the venv's Python against a fresh server, then returns the subject exported
-/// for `id` once the server has stopped.
+/// Runs `script` (in tests/sdk) with the venv's Python, or with Node.js for a `.mjs` script, against a fresh
+/// server, then returns the subject exported for `id` once the server has stopped.
 fn send_with(script: &str, id: &str) -> Value {
     let sdk = repo_root().join("tests/sdk");
-    let python = sdk.join(".venv/bin/python");
-    assert!(
-        python.is_file(),
-        "the SDKs are not installed: run `bash tests/sdk/install-python-sdks.sh` (tests/run-all.sh does)"
-    );
+    let interpreter = if script.ends_with(".mjs") {
+        assert!(
+            sdk.join("node_modules/@segment/analytics-node").is_dir(),
+            "the Node.js SDK is not installed: run `bash tests/sdk/install-node-sdk.sh` (tests/run-all.sh does)"
+        );
+        std::path::PathBuf::from("node")
+    } else {
+        let python = sdk.join(".venv/bin/python");
+        assert!(
+            python.is_file(),
+            "the Python SDKs are not installed: run `bash tests/sdk/install-python-sdks.sh` (tests/run-all.sh does)"
+        );
+        python
+    };
     let server = Server::start(Env::new("example-retail.yaml"), &[]);
-    let out = std::process::Command::new(&python)
+    let out = std::process::Command::new(&interpreter)
+        .current_dir(&sdk)
         .arg(sdk.join(script))
         .arg(format!("http://{}", server.addr))
         .arg(server.key(Role::Ingest))
@@ -82,4 +92,18 @@ fn the_official_rudderstack_python_sdk_sends_gzipped_batches_to_cohort_unchanged
     let order = event(&doc, "order_completed");
     assert_eq!(order["properties"]["revenue"], 42.0);
     assert_eq!(order["properties"]["currency"], "EUR");
+}
+
+#[test]
+fn the_official_segment_node_sdk_sends_to_cohort_unchanged() {
+    let doc = send_with("send_with_segment_node.mjs", "user_id=node-user-1");
+    assert_eq!(doc["attributes"]["first_name"]["value"], "Noa");
+    let kinds = identifier_kinds(&doc);
+    for k in ["user_id", "email"] {
+        assert!(kinds.contains(&k), "{kinds:?}");
+    }
+    let order = event(&doc, "order_completed");
+    assert_eq!(order["properties"]["revenue"], 77.5);
+    assert_eq!(order["properties"]["currency"], "EUR");
+    assert_eq!(event(&doc, "page_viewed")["properties"]["path"], "/start");
 }
