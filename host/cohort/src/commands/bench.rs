@@ -315,6 +315,7 @@ pub fn plugins(
         rfm.add_profiles(chunk.to_vec(), &mut native_out)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
+    let native_add_s = start.elapsed().as_secs_f64();
     rfm.finish_into(&mut native_out);
     let native_s = start.elapsed().as_secs_f64();
 
@@ -325,6 +326,7 @@ pub fn plugins(
     for chunk in wasm_profiles.chunks(CHUNK) {
         wasm_out.extend(run.add(chunk)?);
     }
+    let wasm_add_s = start.elapsed().as_secs_f64();
     run.finish_into(&mut wasm_out)?;
     let wasm_s = start.elapsed().as_secs_f64();
     let stats = run.stats;
@@ -345,6 +347,9 @@ pub fn plugins(
         "rfm": {
             "profiles": profiles,
             "native_s": native_s, "wasm_s": wasm_s,
+            // The two phases: profiles in (`add`), then scoring and assignments out (`finish`, `drain`).
+            "native_add_s": native_add_s, "wasm_add_s": wasm_add_s,
+            "native_finish_s": native_s - native_add_s, "wasm_finish_s": wasm_s - wasm_add_s,
             "native_profiles_per_s": profiles as f64 / native_s,
             "wasm_profiles_per_s": profiles as f64 / wasm_s,
             "wasm_vs_native": native_s / wasm_s,
@@ -357,9 +362,12 @@ pub fn plugins(
         format!(
             "bench plugins\n  instantiate (pooling, pre-instantiated): {instantiate_us:.2} µs\n  trivial call (add of 0 profiles):       {call_us:.2} µs\n  \
              rfm, {profiles} profiles: native {native_s:.3} s, Wasm {wasm_s:.3} s ({:.0} profiles/s); Wasm runs at {:.2}x native speed\n  \
+             (profiles in: native {native_add_s:.3} s, Wasm {wasm_add_s:.3} s; scoring and assignments out: native {:.3} s, Wasm {:.3} s)\n  \
              (Wasm fuel {}, peak memory {} MiB; same assignments both ways)\n",
             profiles as f64 / wasm_s,
             native_s / wasm_s,
+            native_s - native_add_s,
+            wasm_s - wasm_add_s,
             stats.fuel,
             stats.peak_memory >> 20
         )
