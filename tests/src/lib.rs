@@ -314,6 +314,28 @@ pub fn output_people(n: usize) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// A store holding `n` [`output_people`] with the `good-segmenter` fixture installed (signed by a fresh
+/// `cohort-test` publisher that the policy trusts for `analytics` and `email_marketing`), and the folder holding that
+/// publisher's key and the policy (keep it alive as long as the store).
+pub fn output_people_store(n: usize) -> (tempfile::TempDir, Env) {
+    let side = tempfile::tempdir().expect("temp dir");
+    let (key, public) = test_publisher(side.path());
+    let policy = policy_trusting(
+        side.path(),
+        "cohort-test",
+        &public,
+        &[("good-segmenter", &["analytics", "email_marketing"])],
+    );
+    let env = Env::with_policy_file(policy);
+    let lines: Vec<String> = output_people(n).iter().map(|v| v.to_string()).collect();
+    let input = env.write_input("people.jsonl", &lines);
+    env.ok(&["ingest", &input]);
+    let pkg = side.path().join("good.cohort-plugin");
+    signed_package_file("fixtures/good-segmenter", &key, &pkg);
+    env.ok(&["plugin", "install", pkg.to_str().expect("UTF-8 temp path")]);
+    (side, env)
+}
+
 /// The plugin crate `dir` under `plugins/` (as in [`plugin`]) packaged and signed with `key`, written to `out`.
 pub fn signed_package_file(dir: &str, key: &cohort_plugin_package::PublisherKey, out: &Path) {
     let (wasm, manifest) = plugin(dir);

@@ -9,7 +9,7 @@
 mod http_common;
 
 use cohort_store::Role;
-use cohort_tests::{Env, output_people, policy_trusting, signed_package_file, test_publisher};
+use cohort_tests::output_people_store;
 use http_common::{Server, answer};
 use serde_json::{Value, json};
 
@@ -17,24 +17,7 @@ const PEOPLE: usize = 240;
 
 /// A store with the output people ingested and the good segmenter installed, served.
 fn server() -> (tempfile::TempDir, Server) {
-    let side = tempfile::tempdir().unwrap();
-    let (key, public) = test_publisher(side.path());
-    let policy = policy_trusting(
-        side.path(),
-        "cohort-test",
-        &public,
-        &[("good-segmenter", &["analytics", "email_marketing"])],
-    );
-    let env = Env::with_policy_file(policy);
-    let lines: Vec<String> = output_people(PEOPLE)
-        .iter()
-        .map(|v| v.to_string())
-        .collect();
-    let input = env.write_input("people.jsonl", &lines);
-    env.ok(&["ingest", &input]);
-    let pkg = side.path().join("good.cohort-plugin");
-    signed_package_file("fixtures/good-segmenter", &key, &pkg);
-    env.ok(&["plugin", "install", pkg.to_str().unwrap()]);
+    let (side, env) = output_people_store(PEOPLE);
     (side, Server::start(env, &[]))
 }
 

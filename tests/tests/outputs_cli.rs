@@ -4,32 +4,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a panic is how a test fails.
 
-use cohort_tests::{
-    Env, output_people, policy_trusting, signed_package_file, stderr, test_publisher,
-};
+use cohort_tests::{Env, output_people_store, stderr};
 
 const PEOPLE: usize = 240;
 
 fn env() -> (tempfile::TempDir, Env) {
-    let side = tempfile::tempdir().unwrap();
-    let (key, public) = test_publisher(side.path());
-    let policy = policy_trusting(
-        side.path(),
-        "cohort-test",
-        &public,
-        &[("good-segmenter", &["analytics", "email_marketing"])],
-    );
-    let env = Env::with_policy_file(policy);
-    let lines: Vec<String> = output_people(PEOPLE)
-        .iter()
-        .map(|v| v.to_string())
-        .collect();
-    let input = env.write_input("people.jsonl", &lines);
-    env.ok(&["ingest", &input]);
-    let pkg = side.path().join("good.cohort-plugin");
-    signed_package_file("fixtures/good-segmenter", &key, &pkg);
-    env.ok(&["plugin", "install", pkg.to_str().unwrap()]);
-    (side, env)
+    output_people_store(PEOPLE)
 }
 
 #[test]
