@@ -116,6 +116,13 @@ fn the_python_segmenter_passes_plugin_test() {
     let report = env.json(&["plugin", "test", pkg.to_str().unwrap(), "--input", &input]);
     assert_eq!(report["plugin"], "nps-segmenter@0.1.0", "{report}");
     assert_eq!(report["output"]["profiles"], 6, "{report}");
+    // As in production, the plugin sees manifest ∩ purpose only: `country` is not in its manifest.
+    assert_eq!(
+        report["output"]["projection"],
+        json!({"from": "manifest and purpose", "withheld_attributes": ["country"],
+               "withheld_event_types": []}),
+        "{report}"
+    );
     assert_eq!(report["output"]["assignments"], 5, "{report}");
     assert_eq!(
         report["output"]["by_segment"],

@@ -389,6 +389,38 @@ fn test(
                     .with_context(|| format!("{}:{}", input.display(), i + 1))?;
                 profiles.push(crate::commands::segment::profile_from_json(&v, i)?);
             }
+            // What a production run would let through: manifest ∩ purpose when the policy is at hand, else the
+            // manifest alone. The rest is withheld here too, and named in the report.
+            let data = m.data().cloned().unwrap_or_default();
+            let (scope, scope_from) = match ctx.policy() {
+                Ok(policy) => {
+                    let p = policy.purpose(purpose).ok_or_else(|| {
+                        anyhow!(crate::exit::Invalid(format!(
+                            "purpose `{purpose}` is not in policy `{}`",
+                            policy.id()
+                        )))
+                    })?;
+                    (
+                        cohort_segments::projection::Scope::new(
+                            &data.attributes,
+                            &data.event_types,
+                            &p.attributes,
+                            &p.event_types,
+                        ),
+                        "manifest and purpose".to_string(),
+                    )
+                }
+                Err(e) => (
+                    cohort_segments::projection::Scope {
+                        attributes: data.attributes.iter().cloned().collect(),
+                        event_types: data.event_types.iter().cloned().collect(),
+                    },
+                    format!(
+                        "manifest only: no policy could be loaded ({e:#}), so the purpose's own limits were not applied"
+                    ),
+                ),
+            };
+            let withheld = withhold_outside(&mut profiles, &scope);
             let mut run = loaded.start_segmenter(
                 &config.to_string(),
                 purpose,
@@ -406,7 +438,9 @@ fn test(
             }
             (
                 serde_json::json!({"profiles": profiles.len(), "assignments": out.len(), "by_segment": by_segment,
-                "first_assignments": out.iter().take(5).collect::<Vec<_>>()}),
+                "first_assignments": out.iter().take(5).collect::<Vec<_>>(),
+                "projection": {"from": scope_from, "withheld_attributes": withheld.0,
+                               "withheld_event_types": withheld.1}}),
                 run.stats,
             )
         }
@@ -425,6 +459,36 @@ fn test(
             serde_json::to_string_pretty(&report).unwrap_or_default()
         )
     })
+}
+
+/// Removes from `profiles` every attribute and event outside `scope`; returns the names withheld (attributes, event
+/// types), each once.
+fn withhold_outside(
+    profiles: &mut [cohort_plugins::Profile],
+    scope: &cohort_segments::projection::Scope,
+) -> (
+    std::collections::BTreeSet<String>,
+    std::collections::BTreeSet<String>,
+) {
+    let mut attributes = std::collections::BTreeSet::new();
+    let mut event_types = std::collections::BTreeSet::new();
+    for p in profiles {
+        p.attributes.retain(|a| {
+            let keep = scope.attributes.contains(&a.name);
+            if !keep {
+                attributes.insert(a.name.clone());
+            }
+            keep
+        });
+        p.events.retain(|e| {
+            let keep = scope.event_types.contains(&e.event_type);
+            if !keep {
+                event_types.insert(e.event_type.clone());
+            }
+            keep
+        });
+    }
+    (attributes, event_types)
 }
 
 fn scaffold(
