@@ -111,8 +111,13 @@ fn huge_output_is_refused_in_every_form() {
         ("huge-drain", "output"),
         ("over-max", "protocol"),
         ("endless", "protocol"),
+        // 4 MiB of log lines against a 1 MiB output limit: the log is output too.
+        ("log-flood", "output"),
     ] {
-        let config = format!(r#"{{"mode": "{mode}"}}"#);
+        let config = match mode {
+            "log-flood" => r#"{"mode": "log-flood", "count": 4096}"#.to_string(),
+            _ => format!(r#"{{"mode": "{mode}"}}"#),
+        };
         let mut run = p.start_segmenter(&config, "analytics", 0).unwrap();
         let err = run
             .add(&profiles(3))
