@@ -58,6 +58,8 @@ impl Committer {
     }
 }
 
+/// The writer thread: takes every queued request (up to `max_events` events) as one group, applies it, and hands
+/// its commit to the store's background thread with a callback that answers the group's requests once durable.
 fn writer(
     mut rx: mpsc::Receiver<Job>,
     store: &Store,
