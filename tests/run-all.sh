@@ -20,7 +20,8 @@ rustup target add --toolchain "$toolchain" wasm32-unknown-unknown >/dev/null
 # The official Python SDKs of Segment and RudderStack, for the tests that send with them to `cohort serve` (into a
 # git-ignored venv).
 bash tests/sdk/install-python-sdks.sh
-# Segment's official Node.js SDK, for the same tests (npm ci into git-ignored tests/sdk/node_modules).
+# The official Node.js SDKs of Segment and RudderStack, for the same tests (npm ci into git-ignored
+# tests/sdk/node_modules).
 bash tests/sdk/install-node-sdk.sh
 
 # The Python plugins (plugins/python) are built by componentize-py, which build.sh installs in a venv of its own

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs Segment's official Node.js SDK (@segment/analytics-node, from the npm registry, at the version pinned in
-# package.json and package-lock.json) into tests/sdk/node_modules (git-ignored) for tests/tests/http_segment_sdk.rs.
+# Installs the official Node.js SDKs of Segment (@segment/analytics-node) and RudderStack (@rudderstack/rudder-sdk-node),
+# from the npm registry at the versions pinned in package.json and package-lock.json, into tests/sdk/node_modules
+# (git-ignored) for tests/tests/http_segment_sdk.rs.
 # Idempotent; needs Node.js 20 or later and npm. `npm ci` installs exactly what the lock file names.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -12,8 +13,12 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
         exit 1
     }
 fi
-if [ -f node_modules/@segment/analytics-node/package.json ] \
-    && node -e 'process.exit(require("./node_modules/@segment/analytics-node/package.json").version === require("./package.json").dependencies["@segment/analytics-node"] ? 0 : 1)'; then
+if node -e '
+    const wanted = require("./package.json").dependencies;
+    const ok = Object.entries(wanted).every(([name, version]) => {
+        try { return require(`./node_modules/${name}/package.json`).version === version; } catch { return false; }
+    });
+    process.exit(ok ? 0 : 1);' 2>/dev/null; then
     exit 0
 fi
 npm ci --no-audit --no-fund --silent

@@ -308,6 +308,8 @@ fn bad_requests_are_refused_with_a_json_error_and_store_nothing() {
         ("damaged gzip", encoded("gzip", truncated), 400, "invalid_gzip"),
         ("not gzip at all", encoded("gzip", good.to_string().into_bytes()), 400, "invalid_gzip"),
         ("brotli", encoded("br", good.to_string().into_bytes()), 415, "unsupported_content_encoding"),
+        // A form is accepted only as RudderStack's Node.js SDK sends it: gzipped JSON on a tracking route.
+        ("form, not gzipped", raw("/v1/track", Some(&key), "application/x-www-form-urlencoded", &good.to_string()), 415, "unsupported_media_type"),
         ("wrong content type", raw("/v1/track", Some(&key), "text/plain", &good.to_string()), 415, "unsupported_media_type"),
         ("no content type", raw("/v1/track", Some(&key), "", &good.to_string()), 415, "unsupported_media_type"),
         ("unknown path", server.post("/v1/nope", Some(&key), &good), 404, "not_found"),

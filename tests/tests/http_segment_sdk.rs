@@ -1,7 +1,7 @@
 //! The official server-side SDKs of Segment (segment-analytics-python, @segment/analytics-node) and RudderStack
-//! (rudder-sdk-python), installed by tests/sdk/install-python-sdks.sh and tests/sdk/install-node-sdk.sh (which
+//! (rudder-sdk-python, @rudderstack/rudder-sdk-node), installed by tests/sdk/install-python-sdks.sh and tests/sdk/install-node-sdk.sh (which
 //! tests/run-all.sh runs), send to `cohort serve` with only their host changed, and their events are stored.
-//! RudderStack's SDK gzips its batches by default, so its test also covers compressed bodies from a real client.
+//! RudderStack's SDKs gzip their batches by default, so their tests also cover compressed bodies from real clients.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a panic is how a test fails.
 
@@ -18,8 +18,11 @@ fn send_with(script: &str, id: &str) -> Value {
     let sdk = repo_root().join("tests/sdk");
     let interpreter = if script.ends_with(".mjs") {
         assert!(
-            sdk.join("node_modules/@segment/analytics-node").is_dir(),
-            "the Node.js SDK is not installed: run `bash tests/sdk/install-node-sdk.sh` (tests/run-all.sh does)"
+            sdk.join("node_modules/@segment/analytics-node").is_dir()
+                && sdk
+                    .join("node_modules/@rudderstack/rudder-sdk-node")
+                    .is_dir(),
+            "the Node.js SDKs are not installed: run `bash tests/sdk/install-node-sdk.sh` (tests/run-all.sh does)"
         );
         std::path::PathBuf::from("node")
     } else {
@@ -106,4 +109,17 @@ fn the_official_segment_node_sdk_sends_to_cohort_unchanged() {
     assert_eq!(order["properties"]["revenue"], 77.5);
     assert_eq!(order["properties"]["currency"], "EUR");
     assert_eq!(event(&doc, "page_viewed")["properties"]["path"], "/start");
+}
+
+#[test]
+fn the_official_rudderstack_node_sdk_sends_gzipped_batches_to_cohort_unchanged() {
+    let doc = send_with("send_with_rudderstack_node.mjs", "user_id=rsn-user-1");
+    assert_eq!(doc["attributes"]["first_name"]["value"], "Rosa");
+    let kinds = identifier_kinds(&doc);
+    for k in ["user_id", "email"] {
+        assert!(kinds.contains(&k), "{kinds:?}");
+    }
+    let order = event(&doc, "order_completed");
+    assert_eq!(order["properties"]["revenue"], 31.5);
+    assert_eq!(event(&doc, "page_viewed")["properties"]["path"], "/basket");
 }

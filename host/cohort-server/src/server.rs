@@ -366,19 +366,6 @@ async fn read_bytes(app: &App, route: &Route, req: Request<Incoming>) -> Result<
             gpc,
         });
     }
-    let json_type = req
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
-    if !json_type {
-        return Err(reply::error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send the body as JSON with Content-Type: application/json",
-        ));
-    }
     let encoding = encoding::parse(
         req.headers()
             .get(CONTENT_ENCODING)
@@ -398,6 +385,29 @@ async fn read_bytes(app: &App, route: &Route, req: Request<Incoming>) -> Result<
             e.to_string(),
         )
     })?;
+    let content_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|t| t.trim().to_ascii_lowercase());
+    let json_type = match content_type.as_deref() {
+        Some("application/json") => true,
+        // RudderStack's Node.js SDK posts its gzipped JSON batches without a content type of its own, so its HTTP
+        // client labels them a form. A gzip stream is never a form: on the tracking routes, read it as the JSON
+        // it is (a body that is not JSON is still refused, with 400).
+        Some("application/x-www-form-urlencoded") => {
+            route.is_tracking() && encoding == encoding::Encoding::Gzip
+        }
+        _ => false,
+    };
+    if !json_type {
+        return Err(reply::error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as JSON with Content-Type: application/json",
+        ));
+    }
     let limit = match route.handler {
         Handler::SegmentCall(_) => app.settings.max_call_bytes,
         Handler::FederationQuery => federation::MAX_PEER_BODY_BYTES,
