@@ -314,6 +314,26 @@ pub fn output_people(n: usize) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// A store whose policy trusts a publisher key made by `cohort plugin keygen --name <publisher>` (the CLI path an
+/// operator takes) and allows the plugins of `allow` for their purposes; returns the store and the key file.
+pub fn env_trusting_new_publisher(publisher: &str, allow: &[(&str, &[&str])]) -> (Env, PathBuf) {
+    let keys = tempfile::tempdir().expect("temp dir").keep();
+    let key_file = keys.join("publisher.key");
+    let out = Command::new(cohort_bin())
+        .args(["--json", "plugin", "keygen", "--name", publisher, "--out"])
+        .arg(&key_file)
+        .output()
+        .expect("run cohort plugin keygen");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let public = serde_json::from_str::<serde_json::Value>(&stdout(&out)).expect("keygen JSON")
+        ["public_key"]
+        .as_str()
+        .expect("public_key")
+        .to_string();
+    let policy = policy_trusting(&keys, publisher, &public, allow);
+    (Env::with_policy_file(policy), key_file)
+}
+
 /// A store holding `n` [`output_people`] with the `good-segmenter` fixture installed (signed by a fresh
 /// `cohort-test` publisher that the policy trusts for `analytics` and `email_marketing`), and the folder holding that
 /// publisher's key and the policy (keep it alive as long as the store).

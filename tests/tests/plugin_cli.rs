@@ -4,32 +4,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a panic is how a test fails.
 
-use cohort_tests::{Env, built_plugins, policy_trusting, repo_root, stderr, stdout};
+use cohort_tests::{Env, built_plugins, env_trusting_new_publisher, repo_root, stderr};
 use std::path::{Path, PathBuf};
 
 /// A store whose policy trusts a fresh publisher key and allows the given plugins; returns the env and key file.
 fn env_with(allow: &[(&str, &[&str])]) -> (Env, PathBuf) {
-    let keys = tempfile::tempdir().unwrap().keep();
-    let key_file = keys.join("publisher.key");
-    let out = std::process::Command::new(cohort_tests::cohort_bin())
-        .args([
-            "--json",
-            "plugin",
-            "keygen",
-            "--name",
-            "cohort-test",
-            "--out",
-        ])
-        .arg(&key_file)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let public = serde_json::from_str::<serde_json::Value>(&stdout(&out)).unwrap()["public_key"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let policy = policy_trusting(&keys, "cohort-test", &public, allow);
-    (Env::with_policy_file(policy), key_file)
+    env_trusting_new_publisher("cohort-test", allow)
 }
 
 /// Builds, signs and installs the plugin in `plugins/<dir>`. Only fixtures are used: their manifests name the

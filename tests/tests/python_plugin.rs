@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a panic is how a test fails.
 
-use cohort_tests::{Env, policy_trusting, record, repo_root, stderr, stdout};
+use cohort_tests::{Env, env_trusting_new_publisher, record, repo_root, stderr};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
@@ -31,32 +31,8 @@ fn component() -> PathBuf {
 /// analytics; the signed package.
 fn signed_package() -> (Env, PathBuf) {
     let wasm = component();
-    let keys = tempfile::tempdir().unwrap().keep();
-    let key = keys.join("publisher.key");
-    let out = std::process::Command::new(cohort_tests::cohort_bin())
-        .args([
-            "--json",
-            "plugin",
-            "keygen",
-            "--name",
-            "cohort-builtin",
-            "--out",
-        ])
-        .arg(&key)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let public = serde_json::from_str::<Value>(&stdout(&out)).unwrap()["public_key"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let policy = policy_trusting(
-        &keys,
-        "cohort-builtin",
-        &public,
-        &[("nps-segmenter", &["analytics"])],
-    );
-    let env = Env::with_policy_file(policy);
+    let (env, key) =
+        env_trusting_new_publisher("cohort-builtin", &[("nps-segmenter", &["analytics"])]);
     let pkg = env.tmp.path().join("nps-segmenter.cohort-plugin");
     env.ok(&[
         "plugin",
