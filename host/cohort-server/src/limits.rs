@@ -31,45 +31,47 @@ impl RateLimiter {
 
     /// Whether `key_id` has a token at `now`, without taking it: `Ok(())`, or `Err(seconds)` to wait.
     pub fn check(&self, key_id: &str, now: Instant) -> Result<(), u64> {
-        let buckets = match self.buckets.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        let Some((tokens, at)) = buckets.get(key_id) else {
-            return Ok(());
-        };
-        let tokens =
-            (tokens + now.saturating_duration_since(*at).as_secs_f64() * self.rate).min(self.burst);
-        if tokens >= 1.0 {
-            Ok(())
-        } else {
-            Err(((1.0 - tokens) / self.rate).ceil().max(1.0) as u64)
+        let buckets = self.lock();
+        match buckets.get(key_id) {
+            None => Ok(()),
+            Some(&(tokens, at)) => self.ready(self.refilled(tokens, at, now)),
         }
     }
 
     /// Takes one token for `key_id` at `now`: `Ok(())`, or `Err(seconds)` to wait before a token is there.
     pub fn take(&self, key_id: &str, now: Instant) -> Result<(), u64> {
-        let mut buckets = match self.buckets.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let mut buckets = self.lock();
         if buckets.len() >= MAX_BUCKETS && !buckets.contains_key(key_id) {
-            let (rate, burst) = (self.rate, self.burst);
-            buckets.retain(|_, (tokens, at)| {
-                *tokens + now.saturating_duration_since(*at).as_secs_f64() * rate < burst
-            });
+            buckets.retain(|_, (tokens, at)| self.refilled(*tokens, *at, now) < self.burst);
         }
         let (tokens, at) = buckets
             .entry(key_id.to_string())
             .or_insert((self.burst, now));
-        *tokens = (*tokens + now.saturating_duration_since(*at).as_secs_f64() * self.rate)
-            .min(self.burst);
+        *tokens = self.refilled(*tokens, *at, now);
         *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
+        self.ready(*tokens)?;
+        *tokens -= 1.0;
+        Ok(())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (f64, Instant)>> {
+        match self.buckets.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// A bucket's tokens at `now`, refilled since `at` up to the burst.
+    fn refilled(&self, tokens: f64, at: Instant, now: Instant) -> f64 {
+        (tokens + now.saturating_duration_since(at).as_secs_f64() * self.rate).min(self.burst)
+    }
+
+    /// `Ok(())` when a whole token is there, else the seconds until one is.
+    fn ready(&self, tokens: f64) -> Result<(), u64> {
+        if tokens >= 1.0 {
             Ok(())
         } else {
-            Err(((1.0 - *tokens) / self.rate).ceil().max(1.0) as u64)
+            Err(((1.0 - tokens) / self.rate).ceil().max(1.0) as u64)
         }
     }
 }
