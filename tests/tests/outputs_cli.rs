@@ -8,6 +8,19 @@ use cohort_tests::{Env, output_people_store, stderr};
 
 const PEOPLE: usize = 240;
 
+/// `segment count` of the good segmenter's `all` for analytics, charged to requester `ana`.
+const COUNT_ALL: &[&str] = &[
+    "segment",
+    "count",
+    "all",
+    "--purpose",
+    "analytics",
+    "--requester",
+    "ana",
+];
+/// The same, by country.
+const BY_COUNTRY: &[&str] = &["--by", "country"];
+
 fn env() -> (tempfile::TempDir, Env) {
     output_people_store(PEOPLE)
 }
@@ -35,31 +48,11 @@ fn list_count_and_export_through_the_cli() {
     assert!(list.contains(&PEOPLE.to_string()), "{list}");
 
     // The example policy has differential privacy on: noisy, withheld cells marked, budget shown.
-    let text = env.ok(&[
-        "segment",
-        "count",
-        "all",
-        "--purpose",
-        "analytics",
-        "--by",
-        "country",
-        "--requester",
-        "ana",
-    ]);
+    let text = env.ok(&[COUNT_ALL, BY_COUNTRY].concat());
     assert!(text.contains("withheld"), "{text}");
     assert!(text.contains("Differential privacy: laplace"), "{text}");
     assert!(text.contains("requester:ana"), "{text}");
-    let json = env.json(&[
-        "segment",
-        "count",
-        "all",
-        "--purpose",
-        "analytics",
-        "--by",
-        "country",
-        "--requester",
-        "ana",
-    ]);
+    let json = env.json(&[COUNT_ALL, BY_COUNTRY].concat());
     let it = json["rows"]
         .as_array()
         .unwrap()
@@ -74,25 +67,9 @@ fn list_count_and_export_through_the_cli() {
 
     // Eight more queries spend the daily 5.0; the next is refused with exit code 5 and nothing printed as data.
     for _ in 0..8 {
-        env.ok(&[
-            "segment",
-            "count",
-            "all",
-            "--purpose",
-            "analytics",
-            "--requester",
-            "ana",
-        ]);
+        env.ok(COUNT_ALL);
     }
-    let refused = env.run(&[
-        "segment",
-        "count",
-        "all",
-        "--purpose",
-        "analytics",
-        "--requester",
-        "ana",
-    ]);
+    let refused = env.run(COUNT_ALL);
     assert_eq!(refused.status.code(), Some(5), "{}", stderr(&refused));
     assert!(
         stderr(&refused).contains("privacy budget exceeded"),
@@ -100,16 +77,7 @@ fn list_count_and_export_through_the_cli() {
         stderr(&refused)
     );
     // A dry run still works and charges nothing.
-    let dry = env.json(&[
-        "segment",
-        "count",
-        "all",
-        "--purpose",
-        "analytics",
-        "--requester",
-        "ana",
-        "--dry-run",
-    ]);
+    let dry = env.json(&[COUNT_ALL, &["--dry-run"]].concat());
     assert_eq!(dry["budget"][0]["spent_micro"], 5_000_000);
 
     // Exports: refused for an aggregate-only purpose, written private for a per-subject one.
