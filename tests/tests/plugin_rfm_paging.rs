@@ -26,7 +26,7 @@ fn population(orders: &[u8]) -> Vec<Profile> {
         .iter()
         .enumerate()
         .map(|(i, &n)| Profile {
-            token: format!("t{i:05}"),
+            token: i as u64,
             attributes: vec![],
             events: (0..i64::from(n))
                 .map(|k| Event {
@@ -45,12 +45,12 @@ fn population(orders: &[u8]) -> Vec<Profile> {
 /// Adds `profiles` `chunk` at a time, then finishes, collecting every assignment in the order it arrived.
 fn run(rfm: &LoadedPlugin, profiles: &[Profile], chunk: usize) -> Vec<Assignment> {
     let mut run = rfm.start_segmenter("{}", "analytics", NOW).unwrap();
-    let mut out = Vec::new();
+    let mut out = cohort_plugins::Assignments::new();
     for part in profiles.chunks(chunk) {
-        out.extend(run.add(part).unwrap());
+        out.append(run.add(part).unwrap());
     }
     run.finish_into(&mut out).unwrap();
-    out
+    out.to_vec()
 }
 
 #[test]
@@ -69,13 +69,13 @@ fn thousands_of_customers_leave_in_pages_each_exactly_once_in_order() {
         out.iter().partition(|a| a.segment == "no_orders");
     assert_eq!(no_orders.len(), 500);
     assert_eq!(scored.len(), 2_000);
-    let expected: Vec<&str> = profiles
+    let expected: Vec<u64> = profiles
         .iter()
         .zip(&orders)
         .filter(|(_, n)| **n > 0)
-        .map(|(p, _)| p.token.as_str())
+        .map(|(p, _)| p.token)
         .collect();
-    let got: Vec<&str> = scored.iter().map(|a| a.token.as_str()).collect();
+    let got: Vec<u64> = scored.iter().map(|a| a.token).collect();
     assert_eq!(got, expected);
     for a in scored {
         assert_eq!(a.reasons.len(), 4, "{a:?}");
@@ -102,8 +102,8 @@ proptest! {
         let mut whole = run(&rfm, &profiles, profiles.len());
         let mut chunked = run(&rfm, &profiles, chunk);
         // Order differs only in where `add`'s no-order assignments fall among the chunks.
-        whole.sort_by(|a, b| a.token.cmp(&b.token));
-        chunked.sort_by(|a, b| a.token.cmp(&b.token));
+        whole.sort_by_key(|a| a.token);
+        chunked.sort_by_key(|a| a.token);
         prop_assert_eq!(whole, chunked);
     }
 }

@@ -37,7 +37,7 @@ fn load_with(rt: &Runtime, dir: &str, small_limits: bool) -> Result<LoadedPlugin
 fn profiles(n: usize) -> Vec<Profile> {
     (0..n)
         .map(|i| Profile {
-            token: format!("t{i}"),
+            token: i as u64,
             attributes: vec![cohort_plugins::Attribute {
                 name: "country".into(),
                 value: Value::Text("DE".into()),
@@ -50,8 +50,8 @@ fn profiles(n: usize) -> Vec<Profile> {
 fn run_once(p: &LoadedPlugin, n: usize) -> Result<Vec<cohort_plugins::Assignment>, PluginError> {
     let mut run = p.start_segmenter("{}", "analytics", 1_790_000_000)?;
     let mut out = run.add(&profiles(n))?;
-    out.extend(run.finish()?);
-    Ok(out)
+    run.finish_into(&mut out)?;
+    Ok(out.to_vec())
 }
 
 fn good_still_works(rt: &Runtime) {

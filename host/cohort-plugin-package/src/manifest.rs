@@ -26,7 +26,7 @@ use crate::locate::{KeyPath, Located, line_at};
 use crate::names;
 
 /// Interface versions (WIT packages) this host runs; a later release adds `cohort:plugin@0.2.0` beside it.
-pub const SUPPORTED_INTERFACES: &[&str] = &["cohort:plugin@0.1.0"];
+pub const SUPPORTED_INTERFACES: &[&str] = &["cohort:plugin@0.1.0", "cohort:plugin@0.2.0"];
 
 /// Largest manifest, in bytes. A manifest is a page of TOML; 64 KiB leaves room for a large configuration schema
 /// and bounds the parse before anything else looks at the text.

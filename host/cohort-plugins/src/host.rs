@@ -1,6 +1,6 @@
 //! What a plugin's store holds: its limits, its resource limiter, and the one host function it may call (`log`).
 
-use crate::bindings::{connector, segmenter};
+use crate::bindings::{connector, segmenter, segmenter_v0_2};
 use wasmtime::ResourceLimiter;
 
 /// Longest log message kept; longer ones are cut. Logs are for diagnostics, not for data.
@@ -81,31 +81,27 @@ impl ResourceLimiter for HostState {
     }
 }
 
-impl connector::cohort::plugin::types::Host for HostState {}
-impl segmenter::cohort::plugin::types::Host for HostState {}
+/// Implements one world's `host` and `types` interfaces (each world and version has its own generated traits) by
+/// forwarding to [`HostState::log`].
+macro_rules! host_interface {
+    ($world:ident) => {
+        impl $world::cohort::plugin::types::Host for HostState {}
 
-impl connector::cohort::plugin::host::Host for HostState {
-    fn log(&mut self, level: connector::cohort::plugin::types::LogLevel, message: String) {
-        use connector::cohort::plugin::types::LogLevel as L;
-        let level = match level {
-            L::Debug => "debug",
-            L::Info => "info",
-            L::Warn => "warn",
-            L::Error => "error",
-        };
-        HostState::log(self, level, &message);
-    }
+        impl $world::cohort::plugin::host::Host for HostState {
+            fn log(&mut self, level: $world::cohort::plugin::types::LogLevel, message: String) {
+                use $world::cohort::plugin::types::LogLevel as L;
+                let level = match level {
+                    L::Debug => "debug",
+                    L::Info => "info",
+                    L::Warn => "warn",
+                    L::Error => "error",
+                };
+                HostState::log(self, level, &message);
+            }
+        }
+    };
 }
 
-impl segmenter::cohort::plugin::host::Host for HostState {
-    fn log(&mut self, level: segmenter::cohort::plugin::types::LogLevel, message: String) {
-        use segmenter::cohort::plugin::types::LogLevel as L;
-        let level = match level {
-            L::Debug => "debug",
-            L::Info => "info",
-            L::Warn => "warn",
-            L::Error => "error",
-        };
-        HostState::log(self, level, &message);
-    }
-}
+host_interface!(connector);
+host_interface!(segmenter);
+host_interface!(segmenter_v0_2);

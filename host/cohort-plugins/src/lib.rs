@@ -9,17 +9,21 @@
 //! **API boundary:** plugins see only what callers hand them (profiles projected by the caller, input bytes);
 //! this crate never reads the store. **Invariant:** a plugin has no clock, no randomness, no files and no network.
 
+mod assignments;
 mod bindings;
 mod connector;
 mod engine;
 mod host;
 mod loaded;
+mod profile;
 mod segmenter;
 
+pub use assignments::{Assignment, AssignmentRef, Assignments};
 pub use connector::{ConnectorOutput, ConnectorSession};
 pub use engine::Runtime;
 pub use loaded::{CallStats, LoadedPlugin};
-pub use segmenter::{Assignment, Attribute, Event, Profile, SegmentDef, SegmenterRun, Value};
+pub use profile::{Attribute, Event, Profile, Value};
+pub use segmenter::{SegmentDef, SegmenterRun};
 
 use std::time::Duration;
 
@@ -37,7 +41,7 @@ pub enum PluginError {
     /// The component imports something the host does not offer.
     #[error(
         "plugin `{plugin}` imports `{import}`, which the host does not offer; plugins may import only \
-         `cohort:plugin/host@0.1.0` (no files, network, clocks, environment or randomness)"
+         `cohort:plugin/host` (no files, network, clocks, environment or randomness)"
     )]
     ForbiddenImport {
         /// Plugin id and version.

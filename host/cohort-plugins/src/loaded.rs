@@ -1,7 +1,7 @@
 //! A compiled, checked, pre-instantiated plugin, and the guarded call that every plugin invocation goes through.
 
 use crate::PluginError;
-use crate::bindings::{connector, segmenter};
+use crate::bindings::{connector, segmenter, segmenter_v0_2};
 use crate::engine::{EPOCH_TICK, MAX_MEMORY_BYTES, Runtime};
 use crate::host::HostState;
 use cohort_plugin_package::{Limits, PluginKind, TrustedPackage};
@@ -29,12 +29,23 @@ fn looks_like_recursion(bt: &wasmtime::WasmBacktrace) -> bool {
         .is_some_and(|m| m * 5 >= frames.len() * 4)
 }
 
-/// The only interfaces a plugin may import (the `types` interface carries no functions).
-const ALLOWED_IMPORTS: &[&str] = &["cohort:plugin/host@0.1.0", "cohort:plugin/types@0.1.0"];
+/// The only interfaces a plugin may import (the `types` interfaces carry no functions).
+pub(crate) const ALLOWED_IMPORTS: &[&str] = &[
+    "cohort:plugin/host@0.1.0",
+    "cohort:plugin/types@0.1.0",
+    "cohort:plugin/host@0.2.0",
+    "cohort:plugin/types@0.2.0",
+];
+
+/// What a segmenter of interface 0.2.0 exports; one that does not is taken for 0.1.0.
+const SEGMENTER_V0_2_EXPORT: &str = "cohort:plugin/segmenter@0.2.0";
 
 pub(crate) enum Pre {
     Connector(connector::ConnectorPluginPre<HostState>),
+    /// A segmenter of interface 0.1.0.
     Segmenter(segmenter::SegmenterPluginPre<HostState>),
+    /// A segmenter of interface 0.2.0.
+    SegmenterV0_2(segmenter_v0_2::SegmenterPluginPre<HostState>),
 }
 
 /// A plugin ready to run: compiled once, instantiated cheaply per run.
@@ -80,7 +91,7 @@ impl Runtime {
         sha256: String,
         wasm: &[u8],
     ) -> Result<LoadedPlugin, PluginError> {
-        self.load_bytes(
+        let loaded = self.load_bytes(
             &format!("{}@{}", manifest.id(), manifest.version()),
             manifest.id(),
             manifest.kind(),
@@ -88,7 +99,19 @@ impl Runtime {
             sha256,
             wasm,
             manifest.segments().iter().map(|s| s.id.clone()).collect(),
-        )
+        )?;
+        if loaded.interface() != manifest.interface() {
+            return Err(PluginError::WrongInterface {
+                kind: manifest.kind().as_str(),
+                reason: format!(
+                    "the manifest says `interface = \"{}\"`, but the component implements `{}`",
+                    manifest.interface(),
+                    loaded.interface()
+                ),
+                plugin: loaded.name,
+            });
+        }
+        Ok(loaded)
     }
 
     /// Loads component bytes directly (for tests and `cohort plugin test` of an unsigned local build).
@@ -137,6 +160,25 @@ impl Runtime {
                         .map_err(|e| wrong(format!("{e:#}"), "connector"))?,
                 )
             }
+            PluginKind::Segmenter
+                if ty
+                    .exports(&self.engine)
+                    .any(|(export, _)| export == SEGMENTER_V0_2_EXPORT) =>
+            {
+                let mut linker = Linker::<HostState>::new(&self.engine);
+                segmenter_v0_2::SegmenterPlugin::add_to_linker::<_, HasSelf<HostState>>(
+                    &mut linker,
+                    |s| s,
+                )
+                .map_err(|e| PluginError::Engine(format!("{e:#}")))?;
+                let pre = linker
+                    .instantiate_pre(&component)
+                    .map_err(|e| wrong(format!("{e:#}"), "segmenter"))?;
+                Pre::SegmenterV0_2(
+                    segmenter_v0_2::SegmenterPluginPre::new(pre)
+                        .map_err(|e| wrong(format!("{e:#}"), "segmenter"))?,
+                )
+            }
             PluginKind::Segmenter => {
                 let mut linker = Linker::<HostState>::new(&self.engine);
                 segmenter::SegmenterPlugin::add_to_linker::<_, HasSelf<HostState>>(
@@ -182,6 +224,14 @@ impl LoadedPlugin {
         self.kind
     }
 
+    /// The interface the component implements, as a manifest names it (`cohort:plugin@0.2.0`).
+    pub fn interface(&self) -> &'static str {
+        match self.pre {
+            Pre::SegmenterV0_2(_) => "cohort:plugin@0.2.0",
+            Pre::Connector(_) | Pre::Segmenter(_) => "cohort:plugin@0.1.0",
+        }
+    }
+
     /// The package hash (SHA-256 of manifest and wasm), for audit entries.
     pub fn sha256(&self) -> &str {
         &self.sha256
@@ -204,6 +254,12 @@ impl LoadedPlugin {
                 .1
             }
             Pre::Segmenter(pre) => {
+                guarded(&mut store, &self.limits, &self.name, "instantiate", |s| {
+                    pre.instantiate(s)
+                })?
+                .1
+            }
+            Pre::SegmenterV0_2(pre) => {
                 guarded(&mut store, &self.limits, &self.name, "instantiate", |s| {
                     pre.instantiate(s)
                 })?

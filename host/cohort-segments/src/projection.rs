@@ -48,7 +48,7 @@ pub fn scalar_value(v: &serde_json::Value) -> Option<Value> {
 }
 
 /// The profile of `subject` under `scope`, with the run token `token`.
-pub fn project(subject: &SubjectView, scope: &Scope, token: String) -> Profile {
+pub fn project(subject: &SubjectView, scope: &Scope, token: u64) -> Profile {
     let attributes = subject
         .body
         .attributes

@@ -4,7 +4,7 @@ use crate::SegmentError;
 use crate::lawful::{Exclusion, lawful_basis};
 use crate::projection::{Scope, project};
 use cohort_plugin_package::{TrustedPackage, authorise_purpose};
-use cohort_plugins::{Assignment, LoadedPlugin, Profile};
+use cohort_plugins::{Assignment, Assignments, LoadedPlugin, Profile};
 use cohort_policy::Policy;
 use cohort_store::{
     AuditRecord, Membership, MembershipChange, PluginMemberships, Store, SubjectId,
@@ -246,7 +246,7 @@ fn drive(
     let mut run = req
         .plugin
         .start_segmenter(config, req.purpose, req.now.unix_timestamp())?;
-    let mut by_token: HashMap<String, SubjectId> = HashMap::new();
+    let mut by_token: HashMap<u64, SubjectId> = HashMap::new();
     let mut seen = Vec::new();
     let mut excluded_ids = Vec::new();
     let mut excluded: BTreeMap<Exclusion, u64> = BTreeMap::new();
@@ -254,11 +254,11 @@ fn drive(
     let mut chunk: Vec<Profile> = Vec::with_capacity(req.chunk.max(1));
     let plugin_name = req.plugin.name().to_string();
     // A token the plugin was never given is a protocol breach, not something to skip silently.
-    let resolve = |out: Vec<Assignment>,
-                   by_token: &HashMap<String, SubjectId>,
+    let resolve = |out: Assignments,
+                   by_token: &HashMap<u64, SubjectId>,
                    assigned: &mut Vec<(SubjectId, Assignment)>|
      -> Result<(), SegmentError> {
-        for a in out {
+        for a in out.iter() {
             let id =
                 by_token
                     .get(&a.token)
@@ -266,7 +266,7 @@ fn drive(
                         plugin: plugin_name.clone(),
                         message: "assigned a token it was never given".into(),
                     })?;
-            assigned.push((*id, a));
+            assigned.push((*id, a.to_owned()));
         }
         Ok(())
     };
@@ -281,8 +281,8 @@ fn drive(
                 excluded_ids.push(id);
             }
             Ok(()) => {
-                let token = tokens.token(&id);
-                by_token.insert(token.clone(), id);
+                let token = tokens.unused_token(&id, &by_token);
+                by_token.insert(token, id);
                 seen.push(id);
                 chunk.push(project(&view, scope, token));
                 if chunk.len() >= req.chunk.max(1) {
@@ -301,8 +301,8 @@ fn drive(
     Ok((assigned, seen, excluded_ids, excluded, run.stats))
 }
 
-/// Run-scoped pseudonymous tokens: HMAC of the subject id under a key that exists only for this run, so a plugin
-/// cannot link profiles across runs or to stored ids.
+/// Run-scoped pseudonymous tokens: HMAC of the subject id under a key that exists only for this run, cut to 64
+/// bits, so a plugin cannot link profiles across runs or to stored ids.
 struct RunTokens {
     key: ring::hmac::Key,
 }
@@ -316,9 +316,28 @@ impl RunTokens {
         })
     }
 
-    fn token(&self, id: &SubjectId) -> String {
-        let tag = ring::hmac::sign(&self.key, id.bytes());
-        hex::encode(&tag.as_ref()[..12])
+    /// The token of `id` under salt `salt`.
+    fn token(&self, id: &SubjectId, salt: u8) -> u64 {
+        let mut ctx = ring::hmac::Context::with_key(&self.key);
+        ctx.update(id.bytes());
+        ctx.update(&[salt]);
+        let tag = ctx.sign();
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&tag.as_ref()[..8]);
+        u64::from_le_bytes(first)
+    }
+
+    /// The token of `id`, re-derived under the next salt in the rare case (about 1 in 3 * 10^7 for a million
+    /// profiles) that another subject of this run already has it, so that every token names one subject.
+    fn unused_token<V>(&self, id: &SubjectId, taken: &HashMap<u64, V>) -> u64 {
+        let mut salt = 0u8;
+        loop {
+            let token = self.token(id, salt);
+            if !taken.contains_key(&token) || salt == u8::MAX {
+                return token;
+            }
+            salt += 1;
+        }
     }
 }
 

@@ -1,14 +1,14 @@
 //! The plugins' memory allocator: small blocks from per-size free lists, everything else from the standard one.
 //!
-//! A segmenter run is millions of small allocations that live for one call: the host lowers every profile as
-//! strings and lists (each one a separate allocation the guest must free), and every assignment leaves as strings
-//! that the guest frees right after the call. The standard wasm32 allocator (dlmalloc) splits, coalesces and bins
-//! every one of them; under fuel metering that was a fifth of a large run. Here a block of at most
-//! [`MAX_SMALL`] bytes comes from the free list of its size class and goes back onto it, a handful of
-//! instructions each way, and a class with an empty list carves its next block from a [`CHUNK`]-byte chunk
-//! taken from the standard allocator. Blocks are never coalesced or returned: the memory a class holds is the
-//! most it ever had in use at once, which for a plugin (one run, then the instance is dropped) is what it
-//! needed anyway. Larger or over-aligned requests go straight to the standard allocator.
+//! A segmenter run is millions of small allocations that live for one call: every profile becomes a
+//! [`Profile`](crate::Profile) of strings and lists (on the 0.1.0 interface the host lowers each one as a separate
+//! allocation; on 0.2.0 the SDK decodes them from a few columns), and every assignment is strings that are freed right
+//! after the call. The standard wasm32 allocator (dlmalloc) splits, coalesces and bins every one of them; under fuel
+//! metering that was a fifth of a large run. Here a block of at most [`MAX_SMALL`] bytes comes from the free list of
+//! its size class and goes back onto it, a handful of instructions each way, and a class with an empty list carves its
+//! next block from a [`CHUNK`]-byte chunk taken from the standard allocator. Blocks are never coalesced or returned:
+//! the memory a class holds is the most it ever had in use at once, which for a plugin (one run, then the instance is
+//! dropped) is what it needed anyway. Larger or over-aligned requests go straight to the standard allocator.
 //!
 //! Compiled into every wasm32 plugin unless the SDK's default feature `allocator` is turned off (a plugin that
 //! brings its own global allocator turns it off). WebAssembly plugins are single-threaded (no `atomics` target

@@ -1,11 +1,28 @@
 //! The SDK for Cohort plugins: write a connector or a segmenter as one trait impl in plain Rust, test it with
 //! `cargo test`, and build it into a sandboxed WebAssembly component.
 //!
-//! A plugin is a component of the WIT package `cohort:plugin@0.1.0` (`plugins/wit/since_v0.1.0/plugin.wit`). It
-//! imports nothing but a log function ([`log`]) and exports either a connector (export files in, canonical records
-//! out) or a segmenter (profiles in, segment assignments out). The SDK generates the WIT bindings on wasm32,
-//! converts between them and the plain types here, and keeps the call protocol (a push after finish is refused,
-//! remaining assignments leave in pages); natively the glue is absent, so the plugin logic is ordinary Rust.
+//! A plugin is a WebAssembly component that imports nothing but a log function ([`log`](fn@log)) and exports
+//! either a connector (export files in, canonical records out) or a segmenter (profiles in, segment assignments
+//! out). The SDK generates the WIT bindings on wasm32, converts between them and the plain types here, and keeps
+//! the call protocol (a push after finish is refused, remaining assignments leave in pages); natively the glue is
+//! absent, so the plugin logic is ordinary Rust.
+//!
+//! # Interface versions
+//!
+//! The WIT package a plugin implements is versioned, and its manifest names the version (`interface = ...`):
+//!
+//! | Plugin | Export macro | Interface |
+//! |--------|--------------|-----------|
+//! | Connector | [`export_connector!`] | `cohort:plugin@0.1.0` (`plugins/wit/since_v0.1.0/plugin.wit`) |
+//! | Segmenter | [`export_segmenter!`] | `cohort:plugin@0.2.0` (`plugins/wit/since_v0.2.0/plugin.wit`) |
+//! | Segmenter that stays on 0.1.0 | [`export_segmenter_v0_1!`] | `cohort:plugin@0.1.0` |
+//!
+//! 0.2.0 revises only the segmenter: a chunk of profiles and a page of assignments cross the boundary as a few
+//! flat columns (64-bit tokens, a table of names, one text buffer) instead of one string per token, name and
+//! reason, which over a million profiles cost more than the segmentation. The [`Segmenter`] trait and its types
+//! are the same for both versions, and so is a profile's [`Profile::token`] as the plugin sees it: text, which on
+//! 0.2.0 is the host's 64-bit token as 16 lowercase hex digits and must be handed back unchanged. The host runs
+//! 0.1.0 and 0.2.0 segmenters side by side.
 //!
 //! # A connector
 //!
@@ -74,8 +91,9 @@
 //!
 //! # A segmenter
 //!
-//! Implement [`Segmenter`] and invoke [`export_segmenter!`] once. The host calls `segments(config)` to learn the
-//! segment ids, `start(config, ctx)`, `add` with each chunk of [`Profile`]s, then `finish`.
+//! Implement [`Segmenter`] and invoke [`export_segmenter!`] once (or [`export_segmenter_v0_1!`] to stay on 0.1.0).
+//! The host calls `segments(config)` to learn the segment ids, `start(config, ctx)`, `add` with each chunk of
+//! [`Profile`]s, then `finish`.
 //!
 //! This is where the SDK refines the WIT's `finish`/`drain` pair: a plugin writes assignments that are final as
 //! soon as a profile is seen into `add`'s `out`, and everything else into `finish`'s `out` (for example after
@@ -137,9 +155,10 @@
 //! Plugin crates live in the `plugins/` cargo workspace with `crate-type = ["cdylib", "rlib"]`. From `plugins/`:
 //! `cargo build --release --target wasm32-unknown-unknown` writes each plugin's component to
 //! `target/wasm32-unknown-unknown/release/<crate_name>.wasm`. The workspace's `.cargo/config.toml` links with
-//! `wasm-component-ld`, so the file is a component whose only imports are `cohort:plugin/host@0.1.0` and the
-//! type-only `cohort:plugin/types@0.1.0`. A plugin must not use files, sockets, clocks or randomness: those
-//! would need imports the host refuses.
+//! `wasm-component-ld`, so the file is a component whose only imports are the `host` interface and the type-only
+//! `types` instance of the version it exports (`cohort:plugin/host@0.2.0` and `cohort:plugin/types@0.2.0` for a
+//! segmenter; `@0.1.0` for a connector or a segmenter exported with [`export_segmenter_v0_1!`]). A plugin must not
+//! use files, sockets, clocks or randomness: those would need imports the host refuses.
 
 #[cfg(any(target_arch = "wasm32", test))]
 mod alloc;

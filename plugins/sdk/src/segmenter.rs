@@ -46,7 +46,8 @@ impl Event {
 /// identifier, with only the attributes and event types that both the manifest and the run's purpose allow.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Profile {
-    /// The run-scoped token that assignments refer back to.
+    /// The run-scoped token that assignments refer back to. Opaque: hand it back unchanged (on the 0.2.0 interface
+    /// it is the host's 64-bit token as 16 lowercase hex digits, and nothing else can leave).
     pub token: String,
     /// The attributes the projection kept.
     pub attributes: Vec<Attribute>,
@@ -74,7 +75,7 @@ impl Profile {
 /// One profile's membership of one segment.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Assignment {
-    /// The profile's token, as received.
+    /// The profile's token, exactly as received.
     pub token: String,
     /// The segment id, one of those [`Segmenter::segments`] returned.
     pub segment: String,

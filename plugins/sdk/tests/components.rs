@@ -1,9 +1,12 @@
-//! Builds fixture plugins for wasm32 the way the project does and checks what the components import and export.
+//! Builds every plugin crate of the workspace for wasm32 the way the project does and checks what the components
+//! import and export.
 //!
-//! This is the SDK's promise to the sandbox: a plugin built with it is a component whose only imports come from
-//! `cohort:plugin@0.1.0` (the `host` log function, when the plugin logs, and the type-only `types` instance the
-//! interfaces share), that exports exactly the interface of its kind, and that a component importing anything else
-//! shows that import at the top level, where the host's load-time check sees it.
+//! This is the SDK's promise to the sandbox: a plugin built with it is a component that exports exactly the
+//! interface of its kind in the interface version its manifest names, and whose only imports come from that same
+//! version (the `host` log function, when the plugin logs, and the type-only `types` instance the interfaces
+//! share): a 0.2.0 segmenter imports nothing of 0.1.0, and a connector or a segmenter that stays on 0.1.0
+//! (`export_segmenter_v0_1!`) nothing of 0.2.0. And a component importing anything else shows that import at the
+//! top level, where the host's load-time check sees it.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -11,19 +14,11 @@ use std::process::Command;
 
 use wasmparser::{Parser, Payload};
 
-/// The WIT interfaces the host offers (`plugin.wit`, `since_v0.1.0`).
-const TYPES: &str = "cohort:plugin/types@0.1.0";
-const HOST: &str = "cohort:plugin/host@0.1.0";
-const CONNECTOR: &str = "cohort:plugin/connector@0.1.0";
-const SEGMENTER: &str = "cohort:plugin/segmenter@0.1.0";
+/// Where the workspace keeps its plugin crates, one directory each.
+const PLUGIN_DIRS: [&str; 3] = ["connectors", "segmenters", "fixtures"];
 
-/// The fixtures this test builds: one of each export kind, one that logs, one with an extra import.
-const FIXTURES: [&str; 4] = [
-    "good-segmenter",
-    "spy-segmenter",
-    "hostile-connector",
-    "hostile-import",
-];
+/// The import of `hostile-import` that no version of the interface has.
+const EVIL: &str = "cohort:evil/exfiltrate@0.1.0";
 
 /// The `plugins/` workspace root.
 fn workspace() -> PathBuf {
@@ -33,9 +28,70 @@ fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-/// Builds [`FIXTURES`] with the project's command and returns the directory of the components. Cargo makes this
+/// A plugin crate, as its `Cargo.toml` and `manifest.toml` describe it.
+#[derive(Debug)]
+struct Plugin {
+    /// The package name (`good-segmenter`).
+    package: String,
+    /// `connector` or `segmenter`.
+    kind: String,
+    /// The interface version, from `interface = "cohort:plugin@<version>"`.
+    version: String,
+}
+
+impl Plugin {
+    /// The interface name `cohort:plugin/<interface>@<version>` of this plugin's version.
+    fn interface(&self, interface: &str) -> String {
+        format!("cohort:plugin/{interface}@{}", self.version)
+    }
+}
+
+fn read_toml(path: &Path) -> toml::Table {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    text.parse()
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+fn text<'a>(table: &'a toml::Table, section: &str, key: &str, path: &Path) -> &'a str {
+    table
+        .get(section)
+        .and_then(|section| section.get(key))
+        .and_then(toml::Value::as_str)
+        .unwrap_or_else(|| panic!("{}: no [{section}] {key}", path.display()))
+}
+
+/// Every plugin crate of the workspace, by directory name.
+fn plugins() -> Vec<Plugin> {
+    let mut plugins = Vec::new();
+    for dir in PLUGIN_DIRS {
+        let entries = std::fs::read_dir(workspace().join(dir)).expect("the plugin directory lists");
+        for entry in entries {
+            let crate_dir = entry.expect("the directory entry reads").path();
+            let manifest_path = crate_dir.join("manifest.toml");
+            if !manifest_path.is_file() {
+                continue;
+            }
+            let cargo_path = crate_dir.join("Cargo.toml");
+            let (cargo, manifest) = (read_toml(&cargo_path), read_toml(&manifest_path));
+            let interface = text(&manifest, "plugin", "interface", &manifest_path);
+            let version = interface
+                .strip_prefix("cohort:plugin@")
+                .unwrap_or_else(|| panic!("{}: interface {interface}", manifest_path.display()));
+            plugins.push(Plugin {
+                package: text(&cargo, "package", "name", &cargo_path).to_owned(),
+                kind: text(&manifest, "plugin", "kind", &manifest_path).to_owned(),
+                version: version.to_owned(),
+            });
+        }
+    }
+    plugins.sort_by(|a, b| a.package.cmp(&b.package));
+    plugins
+}
+
+/// Builds `plugins` with the project's command and returns the directory of the components. Cargo makes this
 /// cheap when the wasm build already ran (as `tests/run-all.sh` does first).
-fn build_fixtures() -> PathBuf {
+fn build(plugins: &[Plugin]) -> PathBuf {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command.current_dir(workspace()).args([
@@ -44,13 +100,13 @@ fn build_fixtures() -> PathBuf {
         "--target",
         "wasm32-unknown-unknown",
     ]);
-    for fixture in FIXTURES {
-        command.args(["-p", fixture]);
+    for plugin in plugins {
+        command.args(["-p", &plugin.package]);
     }
     let output = command.output().expect("cargo runs");
     assert!(
         output.status.success(),
-        "building the fixtures for wasm32 failed:\n{}",
+        "building the plugins for wasm32 failed:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -102,45 +158,76 @@ fn surface(path: &Path) -> Surface {
     surface
 }
 
-fn set(names: &[&str]) -> BTreeSet<String> {
-    names.iter().map(|name| (*name).to_owned()).collect()
+fn set<S: AsRef<str>>(names: &[S]) -> BTreeSet<String> {
+    names.iter().map(|name| name.as_ref().to_owned()).collect()
 }
 
 #[test]
-fn components_import_only_the_cohort_interfaces_and_export_their_kind() {
-    let dir = build_fixtures();
-    let component = |crate_name: &str| surface(&dir.join(format!("{crate_name}.wasm")));
+fn components_import_and_export_only_the_interface_version_of_their_manifest() {
+    let plugins = plugins();
+    let dir = build(&plugins);
+    let surfaces: Vec<(&Plugin, Surface)> = plugins
+        .iter()
+        .map(|plugin| {
+            let file = format!("{}.wasm", plugin.package.replace('-', "_"));
+            (plugin, surface(&dir.join(file)))
+        })
+        .collect();
+    let surface_of = |package: &str| {
+        surfaces
+            .iter()
+            .find(|(plugin, _)| plugin.package == package)
+            .map(|(_, surface)| surface)
+            .unwrap_or_else(|| panic!("no plugin crate `{package}`"))
+    };
 
-    // A plugin that never logs does not even import the host's log function: the linker drops what is unused.
-    let good = component("good_segmenter");
-    assert_eq!(good.imports, set(&[TYPES]), "good-segmenter imports");
-    assert_eq!(good.exports, set(&[SEGMENTER]), "good-segmenter exports");
+    for (plugin, surface) in &surfaces {
+        let name = &plugin.package;
+        // Connectors have no 0.2.0; every segmenter is on 0.2.0 but the one that shows 0.1.0 still runs.
+        let expected_version = match (plugin.kind.as_str(), name.as_str()) {
+            ("connector", _) | ("segmenter", "legacy-segmenter") => "0.1.0",
+            ("segmenter", _) => "0.2.0",
+            (kind, _) => panic!("{name}: unknown kind {kind}"),
+        };
+        assert_eq!(
+            plugin.version, expected_version,
+            "{name}: manifest interface version"
+        );
+        assert_eq!(
+            surface.exports,
+            set(&[plugin.interface(&plugin.kind)]),
+            "{name} exports"
+        );
+        // The glue registers the host's log function whenever the host calls in (and logs itself before trapping
+        // on a broken page), so every component imports its version's `host`, and the type-only `types` that
+        // every interface uses.
+        let mut expected = set(&[plugin.interface("types"), plugin.interface("host")]);
+        if name == "hostile-import" {
+            expected.insert(EVIL.to_owned());
+        }
+        assert_eq!(surface.imports, expected, "{name} imports");
+    }
 
-    let spy = component("spy_segmenter");
-    assert_eq!(
-        spy.imports,
-        set(&[TYPES, HOST]),
-        "spy-segmenter (which logs) imports"
-    );
-    assert_eq!(spy.exports, set(&[SEGMENTER]), "spy-segmenter exports");
-
-    let connector = component("hostile_connector");
-    assert_eq!(
-        connector.imports,
-        set(&[TYPES]),
-        "hostile-connector imports"
-    );
-    assert_eq!(
-        connector.exports,
-        set(&[CONNECTOR]),
-        "hostile-connector exports"
-    );
-
-    let evil = component("hostile_import");
-    assert_eq!(
-        evil.imports,
-        set(&[TYPES, "cohort:evil/exfiltrate@0.1.0"]),
+    // Named once more, the cases this test exists for: a 0.2.0 segmenter imports nothing of 0.1.0, and the same
+    // logic on 0.1.0 (`export_segmenter_v0_1!`) nothing of 0.2.0, with a single export each.
+    for (package, version) in [("good-segmenter", "0.2.0"), ("legacy-segmenter", "0.1.0")] {
+        let surface = surface_of(package);
+        assert_eq!(
+            surface.imports,
+            set(&[
+                format!("cohort:plugin/types@{version}"),
+                format!("cohort:plugin/host@{version}")
+            ]),
+            "{package} imports"
+        );
+        assert_eq!(
+            surface.exports,
+            set(&[format!("cohort:plugin/segmenter@{version}")]),
+            "{package} exports"
+        );
+    }
+    assert!(
+        surface_of("hostile-import").imports.contains(EVIL),
         "hostile-import shows its extra import at the top level"
     );
-    assert_eq!(evil.exports, set(&[SEGMENTER]), "hostile-import exports");
 }

@@ -380,6 +380,8 @@ fn test(
             let text = std::fs::read_to_string(input)
                 .with_context(|| format!("reading {}", input.display()))?;
             let mut profiles = Vec::new();
+            // The tokens the file names, by the token the plugin is given (the profile's position).
+            let mut labels = std::collections::HashMap::new();
             for (i, line) in text
                 .lines()
                 .enumerate()
@@ -387,7 +389,9 @@ fn test(
             {
                 let v: serde_json::Value = serde_json::from_str(line)
                     .with_context(|| format!("{}:{}", input.display(), i + 1))?;
-                profiles.push(crate::commands::segment::profile_from_json(&v, i)?);
+                let (label, profile) = crate::commands::segment::profile_from_json(&v, i)?;
+                labels.insert(profile.token, label);
+                profiles.push(profile);
             }
             // What a production run would let through: manifest ∩ purpose when the policy is at hand, else the
             // manifest alone. The rest is withheld here too, and named in the report.
@@ -427,18 +431,31 @@ fn test(
                 time::OffsetDateTime::now_utc().unix_timestamp(),
             )?;
             // Chunks of the size a real run sends, so per-call fuel and memory match production.
-            let mut out = Vec::new();
+            let mut out = cohort_plugins::Assignments::new();
             for chunk in profiles.chunks(cohort_segments::DEFAULT_CHUNK) {
-                out.extend(run.add(chunk)?);
+                out.append(run.add(chunk)?);
             }
-            out.extend(run.finish()?);
+            run.finish_into(&mut out)?;
             let mut by_segment = std::collections::BTreeMap::<String, u64>::new();
-            for a in &out {
-                *by_segment.entry(a.segment.clone()).or_default() += 1;
+            for a in out.iter() {
+                *by_segment.entry(a.segment.to_owned()).or_default() += 1;
             }
+            let first_assignments: Vec<serde_json::Value> = out
+                .iter()
+                .take(5)
+                .map(|a| {
+                    let token = labels.get(&a.token).ok_or_else(|| {
+                        anyhow!("plugin `{name}` assigned a token it was never given")
+                    })?;
+                    Ok(
+                        serde_json::json!({"token": token, "segment": a.segment, "score": a.score,
+                                          "reasons": a.reasons().collect::<Vec<_>>()}),
+                    )
+                })
+                .collect::<Result<_>>()?;
             (
                 serde_json::json!({"profiles": profiles.len(), "assignments": out.len(), "by_segment": by_segment,
-                "first_assignments": out.iter().take(5).collect::<Vec<_>>(),
+                "first_assignments": first_assignments, "interface": loaded.interface(),
                 "projection": {"from": scope_from, "withheld_attributes": withheld.0,
                                "withheld_event_types": withheld.1}}),
                 run.stats,

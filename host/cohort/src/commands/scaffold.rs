@@ -53,7 +53,7 @@ linker = "wasm-component-ld"
 id = "{name}"
 version = "0.1.0"
 kind = "segmenter"
-interface = "cohort:plugin@0.1.0"
+interface = "cohort:plugin@0.2.0"
 publisher = "{publisher}"
 description = "Frequent buyers: three or more orders."
 

@@ -156,8 +156,8 @@ fn show_count(c: Count) -> String {
 }
 
 /// A test profile from JSON: `{"token", "attributes": {name: value}, "events": [{"type", "at", "properties"}]}`.
-pub fn profile_from_json(v: &serde_json::Value, index: usize) -> Result<Profile> {
-    let token = v["token"]
+pub fn profile_from_json(v: &serde_json::Value, index: usize) -> Result<(String, Profile)> {
+    let label = v["token"]
         .as_str()
         .map(str::to_string)
         .unwrap_or_else(|| format!("p{index}"));
@@ -201,9 +201,10 @@ pub fn profile_from_json(v: &serde_json::Value, index: usize) -> Result<Profile>
                 .unwrap_or_default(),
         });
     }
-    Ok(Profile {
-        token,
+    let profile = Profile {
+        token: index as u64,
         attributes,
         events,
-    })
+    };
+    Ok((label, profile))
 }

@@ -1,11 +1,11 @@
-//! Exports a [`Connector`] as the WIT `connector` interface.
+//! Exports a [`Connector`] as the WIT `connector` interface of `cohort:plugin@0.1.0` (connectors have no 0.2.0).
 
 use std::cell::RefCell;
 use std::marker::PhantomData;
 
-use super::REENTERED;
 use super::v0_1_0::connector_world::cohort::plugin::types as wit_types;
 use super::v0_1_0::connector_world::exports::cohort::plugin::connector as wit;
+use super::{REENTERED, host_log};
 use crate::driver::ConnectorSession;
 use crate::{Batch, Connector, Diagnostic};
 
@@ -19,6 +19,7 @@ impl<C: Connector> wit::Guest for ConnectorExport<C> {
     type Session = SessionResource<C>;
 
     fn start(config: String) -> Result<wit::Session, String> {
+        host_log::use_v0_1_0();
         let session = ConnectorSession::<C>::start(&config)?;
         Ok(wit::Session::new(SessionResource(RefCell::new(session))))
     }
@@ -26,11 +27,13 @@ impl<C: Connector> wit::Guest for ConnectorExport<C> {
 
 impl<C: Connector> wit::GuestSession for SessionResource<C> {
     fn push(&self, chunk: Vec<u8>) -> Result<wit::Batch, String> {
+        host_log::use_v0_1_0();
         let mut session = self.0.try_borrow_mut().map_err(|_| REENTERED.to_owned())?;
         session.push(&chunk).map(to_wit_batch)
     }
 
     fn finish(&self) -> Result<wit::Batch, String> {
+        host_log::use_v0_1_0();
         let mut session = self.0.try_borrow_mut().map_err(|_| REENTERED.to_owned())?;
         session.finish().map(to_wit_batch)
     }

@@ -21,6 +21,6 @@ pub mod segmenter_world {
         world: "segmenter-plugin",
         path: "../wit/since_v0.1.0",
         pub_export_macro: true,
-        default_bindings_module: "cohort_plugin_sdk::__private::segmenter",
+        default_bindings_module: "cohort_plugin_sdk::__private::segmenter_v0_1",
     });
 }

@@ -1,15 +1,16 @@
-//! Exports a [`Segmenter`] as the WIT `segmenter` interface.
+//! Exports a [`Segmenter`] as the WIT `segmenter` interface of `cohort:plugin@0.1.0`, where profiles and
+//! assignments are records of strings and lists (`export_segmenter_v0_1!`).
 
 use std::cell::RefCell;
 use std::marker::PhantomData;
 
-use super::REENTERED;
 use super::v0_1_0::segmenter_world::cohort::plugin::types as wit_types;
 use super::v0_1_0::segmenter_world::exports::cohort::plugin::segmenter as wit;
+use super::{REENTERED, host_log};
 use crate::driver::SegmenterRun;
 use crate::{Assignment, Attribute, Event, Profile, RunContext, SegmentDef, Segmenter, Value};
 
-/// Implements the generated `Guest` trait for segmenter `S`; `export_segmenter!` exports it.
+/// Implements the generated 0.1.0 `Guest` trait for segmenter `S`; `export_segmenter_v0_1!` exports it.
 pub struct SegmenterExport<S>(PhantomData<S>);
 
 /// The `run` resource: one segmentation run of segmenter `S`.
@@ -19,6 +20,7 @@ impl<S: Segmenter> wit::Guest for SegmenterExport<S> {
     type Run = RunResource<S>;
 
     fn segments(config: String) -> Result<Vec<wit::SegmentDef>, String> {
+        host_log::use_v0_1_0();
         Ok(S::segments(&config)?
             .into_iter()
             .map(to_wit_segment_def)
@@ -26,6 +28,7 @@ impl<S: Segmenter> wit::Guest for SegmenterExport<S> {
     }
 
     fn start(config: String, context: wit::RunContext) -> Result<wit::Run, String> {
+        host_log::use_v0_1_0();
         let ctx = RunContext {
             purpose: context.purpose,
             now: context.now,
@@ -37,6 +40,7 @@ impl<S: Segmenter> wit::Guest for SegmenterExport<S> {
 
 impl<S: Segmenter> wit::GuestRun for RunResource<S> {
     fn add(&self, profiles: Vec<wit::Profile>) -> Result<Vec<wit::Assignment>, String> {
+        host_log::use_v0_1_0();
         let mut run = self.0.try_borrow_mut().map_err(|_| REENTERED.to_owned())?;
         let profiles = profiles.into_iter().map(from_wit_profile).collect();
         Ok(run
@@ -47,11 +51,13 @@ impl<S: Segmenter> wit::GuestRun for RunResource<S> {
     }
 
     fn finish(&self) -> Result<(), String> {
+        host_log::use_v0_1_0();
         let mut run = self.0.try_borrow_mut().map_err(|_| REENTERED.to_owned())?;
         run.finish()
     }
 
     fn drain(&self, max: u32) -> Vec<wit::Assignment> {
+        host_log::use_v0_1_0();
         // `drain` has no error result; a re-entered resource (a broken host) gets "no more assignments".
         let Ok(mut run) = self.0.try_borrow_mut() else {
             return Vec::new();
