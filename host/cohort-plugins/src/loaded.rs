@@ -144,56 +144,40 @@ impl Runtime {
             kind,
             reason,
         };
-        let pre = match kind {
-            PluginKind::Connector => {
+        // Links the host's side of one world (its `log`) and pre-instantiates the component for that world.
+        macro_rules! pre_for {
+            ($world:ident :: $plugin:ident, $pre:ident, $kind:literal) => {{
                 let mut linker = Linker::<HostState>::new(&self.engine);
-                connector::ConnectorPlugin::add_to_linker::<_, HasSelf<HostState>>(
-                    &mut linker,
-                    |s| s,
-                )
-                .map_err(|e| PluginError::Engine(format!("{e:#}")))?;
+                $world::$plugin::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s)
+                    .map_err(|e| PluginError::Engine(format!("{e:#}")))?;
                 let pre = linker
                     .instantiate_pre(&component)
-                    .map_err(|e| wrong(format!("{e:#}"), "connector"))?;
-                Pre::Connector(
-                    connector::ConnectorPluginPre::new(pre)
-                        .map_err(|e| wrong(format!("{e:#}"), "connector"))?,
-                )
-            }
+                    .map_err(|e| wrong(format!("{e:#}"), $kind))?;
+                $world::$pre::new(pre).map_err(|e| wrong(format!("{e:#}"), $kind))?
+            }};
+        }
+        let pre = match kind {
+            PluginKind::Connector => Pre::Connector(pre_for!(
+                connector::ConnectorPlugin,
+                ConnectorPluginPre,
+                "connector"
+            )),
             PluginKind::Segmenter
                 if ty
                     .exports(&self.engine)
                     .any(|(export, _)| export == SEGMENTER_V0_2_EXPORT) =>
             {
-                let mut linker = Linker::<HostState>::new(&self.engine);
-                segmenter_v0_2::SegmenterPlugin::add_to_linker::<_, HasSelf<HostState>>(
-                    &mut linker,
-                    |s| s,
-                )
-                .map_err(|e| PluginError::Engine(format!("{e:#}")))?;
-                let pre = linker
-                    .instantiate_pre(&component)
-                    .map_err(|e| wrong(format!("{e:#}"), "segmenter"))?;
-                Pre::SegmenterV0_2(
-                    segmenter_v0_2::SegmenterPluginPre::new(pre)
-                        .map_err(|e| wrong(format!("{e:#}"), "segmenter"))?,
-                )
+                Pre::SegmenterV0_2(pre_for!(
+                    segmenter_v0_2::SegmenterPlugin,
+                    SegmenterPluginPre,
+                    "segmenter"
+                ))
             }
-            PluginKind::Segmenter => {
-                let mut linker = Linker::<HostState>::new(&self.engine);
-                segmenter::SegmenterPlugin::add_to_linker::<_, HasSelf<HostState>>(
-                    &mut linker,
-                    |s| s,
-                )
-                .map_err(|e| PluginError::Engine(format!("{e:#}")))?;
-                let pre = linker
-                    .instantiate_pre(&component)
-                    .map_err(|e| wrong(format!("{e:#}"), "segmenter"))?;
-                Pre::Segmenter(
-                    segmenter::SegmenterPluginPre::new(pre)
-                        .map_err(|e| wrong(format!("{e:#}"), "segmenter"))?,
-                )
-            }
+            PluginKind::Segmenter => Pre::Segmenter(pre_for!(
+                segmenter::SegmenterPlugin,
+                SegmenterPluginPre,
+                "segmenter"
+            )),
         };
         Ok(LoadedPlugin {
             engine: self.engine.clone(),
@@ -246,25 +230,18 @@ impl LoadedPlugin {
     /// call. For benchmarks.
     pub fn instantiate_only(&self) -> Result<CallStats, PluginError> {
         let mut store = self.new_store();
+        macro_rules! instantiate {
+            ($pre:expr) => {
+                guarded(&mut store, &self.limits, &self.name, "instantiate", |s| {
+                    $pre.instantiate(s)
+                })?
+                .1
+            };
+        }
         let stats = match &self.pre {
-            Pre::Connector(pre) => {
-                guarded(&mut store, &self.limits, &self.name, "instantiate", |s| {
-                    pre.instantiate(s)
-                })?
-                .1
-            }
-            Pre::Segmenter(pre) => {
-                guarded(&mut store, &self.limits, &self.name, "instantiate", |s| {
-                    pre.instantiate(s)
-                })?
-                .1
-            }
-            Pre::SegmenterV0_2(pre) => {
-                guarded(&mut store, &self.limits, &self.name, "instantiate", |s| {
-                    pre.instantiate(s)
-                })?
-                .1
-            }
+            Pre::Connector(pre) => instantiate!(pre),
+            Pre::Segmenter(pre) => instantiate!(pre),
+            Pre::SegmenterV0_2(pre) => instantiate!(pre),
         };
         Ok(stats)
     }
