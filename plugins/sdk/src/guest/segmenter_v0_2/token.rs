@@ -11,13 +11,16 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 /// The token as its text: 16 lowercase hex digits, the same as `format!("{token:016x}")` without the formatting
 /// machinery (it runs for every profile).
 pub(super) fn to_text(token: u64) -> String {
-    let mut text = String::with_capacity(DIGITS);
-    for digit in (0..DIGITS).rev() {
-        let nibble = (token >> (digit * 4)) & 0xf;
+    // The digits go into a fixed array and the string is made in one copy: pushing them one by one into a
+    // `String` checks its capacity 16 times, a million times per large run.
+    let mut digits = [0u8; DIGITS];
+    for (at, digit) in digits.iter_mut().enumerate() {
+        let nibble = (token >> ((DIGITS - 1 - at) * 4)) & 0xf;
         // `nibble` is below 16: the index is in range.
-        text.push(char::from(HEX[nibble as usize]));
+        *digit = HEX[nibble as usize];
     }
-    text
+    // Hex digits are ASCII, so this is never the empty default.
+    std::str::from_utf8(&digits).unwrap_or_default().to_owned()
 }
 
 /// The token whose text is `text`, when it is one: exactly 16 lowercase hex digits (no sign, no `0x`, no
