@@ -341,6 +341,10 @@ pub enum BenchCommand {
         /// Instantiations and trivial calls measured.
         #[arg(long, default_value_t = 5_000)]
         iterations: usize,
+        /// Rounds of the RFM comparison, native then Wasm each round; the best round of each side is reported
+        /// (noise only ever adds time), and every round is listed.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+        rounds: u32,
     },
 }
 
