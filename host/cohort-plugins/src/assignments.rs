@@ -1,14 +1,15 @@
 //! Assignments as they come back from a segmenter: checked, and kept in columns, as interface 0.2.0 sends them.
 //!
-//! A run of a million profiles returns about a million assignments; keeping them as a few flat buffers (tokens,
-//! segment indices, scores, one reason text) instead of a million records of strings is what lets the host take
-//! them in with a handful of copies. [`Assignments::iter`] reads them one by one; [`AssignmentRef::to_owned`]
-//! makes a self-contained [`Assignment`] where a caller needs one.
+//! A run of a million profiles returns about a million assignments; keeping them as a few flat buffers per page
+//! (tokens, segment indices, scores, one reason text) instead of a million records of strings is what lets the
+//! host take them in with a handful of copies, and keeping the pages as they came (appending one moves it, it does
+//! not copy its text into a growing buffer) keeps it that way for a caller that collects a whole run.
+//! [`Assignments::iter`] reads them one by one; [`AssignmentRef::to_owned`] makes a self-contained [`Assignment`]
+//! where a caller needs one.
 //!
-//! Every `Assignments` value upholds the invariants that [`Assignments::from_v0_2`] checks: the per-assignment
-//! columns have one entry each, every `ends` column never decreases and stays in bounds, every segment index
-//! names an entry of the segment table, and every reason span lies on character boundaries. So reading one never
-//! panics.
+//! Every page upholds the invariants that [`Assignments::from_v0_2`] checks: the per-assignment columns have one
+//! entry each, every `ends` column never decreases and stays in bounds, every segment index names an entry of the
+//! segment table, and every reason span lies on character boundaries. So reading one never panics.
 
 use crate::bindings::segmenter as v0_1;
 use crate::bindings::segmenter_v0_2 as v0_2;
@@ -26,9 +27,18 @@ pub struct Assignment {
     pub reasons: Vec<String>,
 }
 
-/// Checked assignments, in the order the plugin returned them.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Checked assignments, in the order the plugin returned them: the pages as they came.
+#[derive(Debug, Clone, Default)]
 pub struct Assignments {
+    /// Non-empty pages, in order.
+    pages: Vec<Columns>,
+    /// Assignments in all pages.
+    len: usize,
+}
+
+/// One checked page, in the columns of interface 0.2.0.
+#[derive(Debug, Clone, Default)]
+struct Columns {
     segments: Vec<String>,
     tokens: Vec<u64>,
     segment_indices: Vec<u32>,
@@ -49,7 +59,7 @@ pub struct AssignmentRef<'a> {
     pub segment: &'a str,
     /// Score in [0, 1].
     pub score: f64,
-    from: &'a Assignments,
+    from: &'a Columns,
     reasons: std::ops::Range<usize>,
 }
 
@@ -97,25 +107,9 @@ fn check_ends(column: &str, ends: &[u32], len: usize) -> Result<(), Malformed> {
     Ok(())
 }
 
-impl Assignments {
-    /// No assignments.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// How many there are.
-    pub fn len(&self) -> usize {
+impl Columns {
+    fn len(&self) -> usize {
         self.tokens.len()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.tokens.is_empty()
-    }
-
-    /// The `i`-th assignment.
-    pub fn get(&self, i: usize) -> Option<AssignmentRef<'_>> {
-        (i < self.len()).then(|| self.at(i))
     }
 
     /// The `i`-th assignment, for `i < len()` (the invariants keep every other index in bounds).
@@ -129,14 +123,93 @@ impl Assignments {
         }
     }
 
-    /// Every assignment, in order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = AssignmentRef<'_>> + '_ {
-        (0..self.len()).map(move |i| self.at(i))
+    /// Appends one assignment. A score that is not a number becomes 0; others are clamped to [0, 1].
+    fn push<'r>(
+        &mut self,
+        token: u64,
+        segment: &str,
+        score: f64,
+        reasons: impl IntoIterator<Item = &'r str>,
+    ) {
+        let index = match self.segments.iter().position(|s| s == segment) {
+            Some(i) => i,
+            None => {
+                self.segments.push(segment.to_owned());
+                self.segments.len() - 1
+            }
+        };
+        self.tokens.push(token);
+        self.segment_indices.push(index as u32);
+        self.scores.push(clamped(score));
+        for reason in reasons {
+            self.reason_text.push_str(reason);
+            self.reason_text_ends.push(self.reason_text.len() as u32);
+        }
+        self.reason_ends.push(self.reason_text_ends.len() as u32);
+    }
+}
+
+/// A score in [0, 1]; one that is not a number becomes 0.
+fn clamped(score: f64) -> f64 {
+    if score.is_finite() {
+        score.clamp(0.0, 1.0)
+    } else {
+        0.0
+    }
+}
+
+impl Assignments {
+    /// No assignments.
+    pub fn new() -> Self {
+        Self::default()
     }
 
-    /// The segment ids these assignments use, each once.
-    pub fn segments(&self) -> &[String] {
-        &self.segments
+    fn one_page(page: Columns) -> Self {
+        let mut out = Self::new();
+        out.push_page(page);
+        out
+    }
+
+    fn push_page(&mut self, page: Columns) {
+        if page.len() > 0 {
+            self.len += page.len();
+            self.pages.push(page);
+        }
+    }
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The `i`-th assignment.
+    pub fn get(&self, mut i: usize) -> Option<AssignmentRef<'_>> {
+        for page in &self.pages {
+            if i < page.len() {
+                return Some(page.at(i));
+            }
+            i -= page.len();
+        }
+        None
+    }
+
+    /// Every assignment, in order.
+    pub fn iter(&self) -> impl Iterator<Item = AssignmentRef<'_>> + '_ {
+        self.pages
+            .iter()
+            .flat_map(|page| (0..page.len()).map(move |i| page.at(i)))
+    }
+
+    /// The segment ids these assignments use (once per page that uses them).
+    pub fn segments(&self) -> impl Iterator<Item = &str> + '_ {
+        self.pages
+            .iter()
+            .flat_map(|page| page.segments.iter().map(String::as_str))
     }
 
     /// Self-contained copies of every assignment.
@@ -192,13 +265,9 @@ impl Assignments {
         }
         let mut scores = page.scores;
         for s in &mut scores {
-            *s = if s.is_finite() {
-                s.clamp(0.0, 1.0)
-            } else {
-                0.0
-            };
+            *s = clamped(*s);
         }
-        Ok(Self {
+        Ok(Self::one_page(Columns {
             segments: page.segments,
             tokens: page.tokens,
             segment_indices: page.segment_indices,
@@ -206,25 +275,25 @@ impl Assignments {
             reason_ends: page.reason_ends,
             reason_text_ends: page.reason_text_ends,
             reason_text: page.reason_text,
-        })
+        }))
     }
 
     /// Takes a 0.1.0 page. A token that is not one the host could have given is refused.
     pub(crate) fn from_v0_1(
         page: Vec<v0_1::exports::cohort::plugin::segmenter::Assignment>,
     ) -> Result<Self, Malformed> {
-        let mut out = Self::new();
+        let mut columns = Columns::default();
         for a in page {
             let token = crate::profile::parse_v0_1_token(&a.token)
                 .ok_or_else(|| "assigned a token it was never given".to_string())?;
-            out.push(
+            columns.push(
                 token,
                 &a.segment,
                 a.score,
                 a.reasons.iter().map(String::as_str),
             );
         }
-        Ok(out)
+        Ok(Self::one_page(columns))
     }
 
     /// Appends one assignment. A score that is not a number becomes 0; others are clamped to [0, 1].
@@ -235,57 +304,20 @@ impl Assignments {
         score: f64,
         reasons: impl IntoIterator<Item = &'r str>,
     ) {
-        let index = match self.segments.iter().position(|s| s == segment) {
-            Some(i) => i,
-            None => {
-                self.segments.push(segment.to_owned());
-                self.segments.len() - 1
-            }
-        };
-        self.tokens.push(token);
-        self.segment_indices.push(index as u32);
-        self.scores.push(if score.is_finite() {
-            score.clamp(0.0, 1.0)
-        } else {
-            0.0
-        });
-        for reason in reasons {
-            self.reason_text.push_str(reason);
-            self.reason_text_ends.push(self.reason_text.len() as u32);
+        if self.pages.is_empty() {
+            self.pages.push(Columns::default());
         }
-        self.reason_ends.push(self.reason_text_ends.len() as u32);
+        if let Some(last) = self.pages.last_mut() {
+            last.push(token, segment, score, reasons);
+            self.len += 1;
+        }
     }
 
-    /// Moves every assignment of `other` to the end of `self`.
+    /// Moves every assignment of `other` to the end of `self`: its pages move, nothing is copied.
     pub fn append(&mut self, other: Self) {
-        if self.is_empty() {
-            *self = other;
-            return;
+        for page in other.pages {
+            self.push_page(page);
         }
-        let remap: Vec<u32> = other
-            .segments
-            .iter()
-            .map(
-                |segment| match self.segments.iter().position(|s| s == segment) {
-                    Some(i) => i as u32,
-                    None => {
-                        self.segments.push(segment.clone());
-                        (self.segments.len() - 1) as u32
-                    }
-                },
-            )
-            .collect();
-        self.tokens.extend_from_slice(&other.tokens);
-        self.segment_indices
-            .extend(other.segment_indices.iter().map(|&i| remap[i as usize]));
-        self.scores.extend_from_slice(&other.scores);
-        let reasons_before = self.reason_text_ends.len() as u32;
-        self.reason_ends
-            .extend(other.reason_ends.iter().map(|&e| e + reasons_before));
-        let text_before = self.reason_text.len() as u32;
-        self.reason_text_ends
-            .extend(other.reason_text_ends.iter().map(|&e| e + text_before));
-        self.reason_text.push_str(&other.reason_text);
     }
 }
 
@@ -376,7 +408,14 @@ mod tests {
                 (2, "new", vec!["fresh", "x"]),
             ]
         );
-        assert_eq!(all.segments(), ["lost", "champions", "new"]);
+        assert_eq!(
+            all.segments().collect::<Vec<_>>(),
+            ["lost", "champions", "lost", "new"],
+            "each page's own table"
+        );
+        assert_eq!(all.len(), 5);
+        assert_eq!(all.get(4).map(|a| a.token), Some(2));
+        assert!(all.get(5).is_none());
     }
 
     #[test]

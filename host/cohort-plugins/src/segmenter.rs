@@ -247,8 +247,7 @@ impl SegmenterRun<'_> {
         let page = page.map_err(|m| self.protocol(m))?;
         if let Some(s) = page
             .segments()
-            .iter()
-            .find(|s| !self.plugin.declared_segments.contains(s))
+            .find(|s| !self.plugin.declared_segments.iter().any(|d| d == s))
         {
             let message = format!("assigned segment `{s}`, which its manifest does not declare");
             return Err(self.protocol(message));
