@@ -281,7 +281,12 @@ fn drive(
                 excluded_ids.push(id);
             }
             Ok(()) => {
-                let token = tokens.unused_token(&id, &by_token);
+                let token = tokens.unused_token(&id, &by_token).ok_or_else(|| {
+                    // 256 collisions in a row cannot happen with a sound HMAC; refuse rather than merge two people.
+                    SegmentError::Invalid(
+                        "could not give every profile its own token; run again".into(),
+                    )
+                })?;
                 by_token.insert(token, id);
                 seen.push(id);
                 chunk.push(project(&view, scope, token));
@@ -329,15 +334,11 @@ impl RunTokens {
 
     /// The token of `id`, re-derived under the next salt in the rare case (about 1 in 3 * 10^7 for a million
     /// profiles) that another subject of this run already has it, so that every token names one subject.
-    fn unused_token<V>(&self, id: &SubjectId, taken: &HashMap<u64, V>) -> u64 {
-        let mut salt = 0u8;
-        loop {
-            let token = self.token(id, salt);
-            if !taken.contains_key(&token) || salt == u8::MAX {
-                return token;
-            }
-            salt += 1;
-        }
+    /// `None` only if all 256 salts collide.
+    fn unused_token<V>(&self, id: &SubjectId, taken: &HashMap<u64, V>) -> Option<u64> {
+        (0..=u8::MAX)
+            .map(|salt| self.token(id, salt))
+            .find(|token| !taken.contains_key(token))
     }
 }
 
@@ -346,4 +347,39 @@ fn run_id() -> Result<String, SegmentError> {
     cohort_crypto::random_bytes(&mut b).map_err(cohort_store::StoreError::from)?;
     let now = time::OffsetDateTime::now_utc();
     Ok(format!("run-{}-{}", now.unix_timestamp(), hex::encode(b)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_taken_token_is_re_derived_and_tokens_differ_between_runs() {
+        let (run, other_run) = (
+            RunTokens::new().expect("key"),
+            RunTokens::new().expect("key"),
+        );
+        let (a, b) = (
+            SubjectId::random().expect("id"),
+            SubjectId::random().expect("id"),
+        );
+        let none: HashMap<u64, ()> = HashMap::new();
+        let first = run.unused_token(&a, &none).expect("a token");
+        assert_eq!(
+            run.unused_token(&a, &none),
+            Some(first),
+            "stable within a run"
+        );
+        assert_ne!(run.unused_token(&b, &none), Some(first));
+        assert_ne!(
+            other_run.unused_token(&a, &none),
+            Some(first),
+            "a new key per run"
+        );
+        // Another subject already holds `first`: `a` gets the next salt's token instead.
+        let taken: HashMap<u64, ()> = [(first, ())].into();
+        let second = run.unused_token(&a, &taken).expect("a token");
+        assert_ne!(second, first);
+        assert_eq!(second, run.token(&a, 1));
+    }
 }
