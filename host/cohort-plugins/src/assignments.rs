@@ -296,23 +296,6 @@ impl Assignments {
         Ok(Self::one_page(columns))
     }
 
-    /// Appends one assignment. A score that is not a number becomes 0; others are clamped to [0, 1].
-    pub fn push<'r>(
-        &mut self,
-        token: u64,
-        segment: &str,
-        score: f64,
-        reasons: impl IntoIterator<Item = &'r str>,
-    ) {
-        if self.pages.is_empty() {
-            self.pages.push(Columns::default());
-        }
-        if let Some(last) = self.pages.last_mut() {
-            last.push(token, segment, score, reasons);
-            self.len += 1;
-        }
-    }
-
     /// Moves every assignment of `other` to the end of `self`: its pages move, nothing is copied.
     pub fn append(&mut self, other: Self) {
         for page in other.pages {
@@ -388,12 +371,15 @@ mod tests {
 
     #[test]
     fn appending_remaps_segments_and_offsets() {
+        let one = |token, segment, score, reasons: &[&str]| {
+            let mut columns = Columns::default();
+            columns.push(token, segment, score, reasons.iter().copied());
+            Assignments::one_page(columns)
+        };
         let mut all = Assignments::new();
-        all.push(1, "lost", 0.25, ["gone"]);
+        all.append(one(1, "lost", 0.25, &["gone"]));
         all.append(Assignments::from_v0_2(page()).expect("well-formed"));
-        let mut tail = Assignments::new();
-        tail.push(2, "new", 1.0, ["fresh", "x"]);
-        all.append(tail);
+        all.append(one(2, "new", 1.0, &["fresh", "x"]));
         let tokens: Vec<(u64, &str, Vec<&str>)> = all
             .iter()
             .map(|a| (a.token, a.segment, a.reasons().collect()))

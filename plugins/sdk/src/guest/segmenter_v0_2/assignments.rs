@@ -25,12 +25,13 @@ pub(super) fn none() -> wit::Assignments {
 /// offsets (which a 32-bit plugin cannot reach).
 pub(super) fn to_columns(assignments: Vec<Assignment>) -> Result<wit::Assignments, String> {
     let count = assignments.len();
-    let reason_count = assignments.iter().map(|a| a.reasons.len()).sum();
-    let reason_bytes = assignments
+    // One pass for both sizes: the reasons are the only part of a page whose length is not the assignment count.
+    let (reason_count, reason_bytes) = assignments
         .iter()
         .flat_map(|a| &a.reasons)
-        .map(String::len)
-        .sum();
+        .fold((0, 0), |(count, bytes), reason| {
+            (count + 1, bytes + reason.len())
+        });
     let mut page = wit::Assignments {
         segments: Vec::new(),
         tokens: Vec::with_capacity(count),
