@@ -1,5 +1,6 @@
 //! `cohort bench plugins` on a small population: the command runs every measurement, checks that Wasm and native
-//! RFM agree (it fails otherwise), and reports each round. A behaviour test, not a timing: no figure is compared
+//! RFM agree (it fails otherwise), and reports each round of each side (Wasm, native in process, and the native
+//! plugin alone). A behaviour test, not a timing: no figure is compared
 //! with a bound.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a panic is how a test fails.
@@ -19,7 +20,7 @@ fn the_plugin_bench_reports_every_round_and_both_interfaces() {
     let rfm = &report["rfm"];
     assert_eq!(rfm["profiles"], 3000, "{report}");
     assert_eq!(rfm["rounds"], 2, "{report}");
-    for side in ["native_rounds_s", "wasm_rounds_s"] {
+    for side in ["native_rounds_s", "wasm_rounds_s", "plugin_only_rounds_s"] {
         let rounds = rfm[side].as_array().expect(side);
         assert_eq!(rounds.len(), 2, "{report}");
         assert!(
@@ -38,6 +39,18 @@ fn the_plugin_bench_reports_every_round_and_both_interfaces() {
     };
     assert_eq!(rfm["native_s"].as_f64(), Some(best("native_rounds_s")));
     assert_eq!(rfm["wasm_s"].as_f64(), Some(best("wasm_rounds_s")));
+    assert_eq!(
+        rfm["plugin_only_s"].as_f64(),
+        Some(best("plugin_only_rounds_s"))
+    );
+    // Each ratio is the native side's time over Wasm's.
+    for (ratio, native) in [
+        ("wasm_vs_native", "native_s"),
+        ("wasm_vs_plugin_only", "plugin_only_s"),
+    ] {
+        let expected = rfm[native].as_f64().unwrap() / rfm["wasm_s"].as_f64().unwrap();
+        assert_eq!(rfm[ratio].as_f64(), Some(expected), "{ratio}: {report}");
+    }
     for figure in [
         "instantiate_us",
         "trivial_call_us",

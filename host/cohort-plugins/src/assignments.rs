@@ -284,7 +284,7 @@ impl Assignments {
     ) -> Result<Self, Malformed> {
         let mut columns = Columns::default();
         for a in page {
-            let token = crate::profile::parse_v0_1_token(&a.token)
+            let token = crate::profile::token_from_text(&a.token)
                 .ok_or_else(|| "assigned a token it was never given".to_string())?;
             columns.push(
                 token,
@@ -294,6 +294,25 @@ impl Assignments {
             );
         }
         Ok(Self::one_page(columns))
+    }
+
+    /// Appends one assignment, to the last page. For a host that runs a segmenter in process and converts what it
+    /// returns (the native side of `cohort bench plugins`); a plugin's pages come through the runtime, checked. A
+    /// score that is not a number becomes 0; others are clamped to [0, 1].
+    pub fn push<'r>(
+        &mut self,
+        token: u64,
+        segment: &str,
+        score: f64,
+        reasons: impl IntoIterator<Item = &'r str>,
+    ) {
+        if self.pages.is_empty() {
+            self.pages.push(Columns::default());
+        }
+        if let Some(page) = self.pages.last_mut() {
+            page.push(token, segment, score, reasons);
+            self.len += 1;
+        }
     }
 
     /// Moves every assignment of `other` to the end of `self`: its pages move, nothing is copied.
@@ -372,9 +391,9 @@ mod tests {
     #[test]
     fn appending_remaps_segments_and_offsets() {
         let one = |token, segment, score, reasons: &[&str]| {
-            let mut columns = Columns::default();
-            columns.push(token, segment, score, reasons.iter().copied());
-            Assignments::one_page(columns)
+            let mut page = Assignments::new();
+            page.push(token, segment, score, reasons.iter().copied());
+            page
         };
         let mut all = Assignments::new();
         all.append(one(1, "lost", 0.25, &["gone"]));
@@ -402,6 +421,25 @@ mod tests {
         assert_eq!(all.len(), 5);
         assert_eq!(all.get(4).map(|a| a.token), Some(2));
         assert!(all.get(5).is_none());
+
+        // A push joins the last page, with that page's segment table.
+        all.push(3, "lost", f64::NAN, ["é"]);
+        all.push(4, "new", 7.0, []);
+        let last: Vec<(u64, &str, f64, Vec<&str>)> = all
+            .iter()
+            .skip(5)
+            .map(|a| (a.token, a.segment, a.score, a.reasons().collect()))
+            .collect();
+        assert_eq!(
+            last,
+            vec![(3, "lost", 0.0, vec!["é"]), (4, "new", 1.0, vec![])]
+        );
+        assert_eq!(all.len(), 7);
+        assert_eq!(
+            all.segments().count(),
+            5,
+            "\"lost\" joins the last page's table"
+        );
     }
 
     #[test]

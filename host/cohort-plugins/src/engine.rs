@@ -58,7 +58,6 @@ impl Runtime {
             // Deep enough to recognise runaway recursion in a trap's backtrace (see `loaded::looks_like_recursion`).
             .wasm_backtrace_max_frames(std::num::NonZeroUsize::new(BACKTRACE_FRAMES))
             .cranelift_opt_level(OptLevel::Speed)
-            .profiler(wasmtime::ProfilingStrategy::PerfMap)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config).map_err(|e| PluginError::Engine(format!("{e:#}")))?;
         let stop = Arc::new(AtomicBool::new(false));

@@ -22,7 +22,7 @@ pub use assignments::{Assignment, AssignmentRef, Assignments};
 pub use connector::{ConnectorOutput, ConnectorSession};
 pub use engine::Runtime;
 pub use loaded::{CallStats, LoadedPlugin};
-pub use profile::{Attribute, Event, Profile, Value};
+pub use profile::{Attribute, Event, Profile, Value, token_from_text, token_text};
 pub use segmenter::{SegmentDef, SegmenterRun};
 
 use std::time::Duration;

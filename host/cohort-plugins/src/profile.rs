@@ -2,7 +2,7 @@
 //! version (columns for 0.2.0, records of strings for 0.1.0).
 //!
 //! A token is a `u64` chosen by the caller per run (never an identifier). Interface 0.1.0 carries tokens as text:
-//! there a token is written as 16 lowercase hex digits, and [`parse_v0_1_token`] reads it back.
+//! there a token is written as 16 lowercase hex digits, and [`token_from_text`] reads it back.
 
 use crate::bindings::segmenter as v0_1;
 use crate::bindings::segmenter_v0_2 as v0_2;
@@ -171,21 +171,36 @@ pub(crate) fn encode_v0_2(profiles: &[Profile], chunk: &mut Profiles) {
         .extend(names.list.iter().map(|name| (*name).to_owned()));
 }
 
-/// A token as interface 0.1.0 carries it: 16 lowercase hex digits.
-pub(crate) fn v0_1_token(token: u64) -> String {
-    format!("{token:016x}")
+/// A token as text: 16 lowercase hex digits. Interface 0.1.0 carries tokens this way, and the SDK shows them so to
+/// a plugin on either interface; a host that runs an SDK plugin in process (the native side of `cohort bench
+/// plugins`) converts with this and [`token_from_text`].
+pub fn token_text(token: u64) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    // Written into a fixed array, then one copy: it runs once per profile, so not through `format!`.
+    let mut digits = [0u8; 16];
+    for (at, digit) in digits.iter_mut().enumerate() {
+        *digit = HEX[((token >> ((15 - at) * 4)) & 0xf) as usize];
+    }
+    // Hex digits are ASCII, so this is never the empty default.
+    std::str::from_utf8(&digits)
+        .map(str::to_owned)
+        .unwrap_or_default()
 }
 
-/// The token a 0.1.0 plugin wrote, if it is one the host could have given (16 lowercase hex digits).
-pub(crate) fn parse_v0_1_token(text: &str) -> Option<u64> {
-    if text.len() != 16
-        || !text
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    {
+/// The token whose text is `text`, if it is one the host could have given: exactly 16 lowercase hex digits, as
+/// [`token_text`] writes them.
+pub fn token_from_text(text: &str) -> Option<u64> {
+    if text.len() != 16 {
         return None;
     }
-    u64::from_str_radix(text, 16).ok()
+    text.bytes().try_fold(0_u64, |token, byte| {
+        let nibble = match byte {
+            b'0'..=b'9' => byte - b'0',
+            b'a'..=b'f' => byte - b'a' + 10,
+            _ => return None,
+        };
+        Some(token << 4 | u64::from(nibble))
+    })
 }
 
 fn to_v0_1_value(value: &Value) -> v0_1::cohort::plugin::types::Value {
@@ -201,7 +216,7 @@ fn to_v0_1_value(value: &Value) -> v0_1::cohort::plugin::types::Value {
 pub(crate) fn to_v0_1(profile: &Profile) -> v0_1::exports::cohort::plugin::segmenter::Profile {
     use v0_1::exports::cohort::plugin::segmenter as wit;
     wit::Profile {
-        token: v0_1_token(profile.token),
+        token: token_text(profile.token),
         attributes: profile
             .attributes
             .iter()
@@ -342,12 +357,12 @@ mod tests {
 
         #[test]
         fn a_v0_1_token_reads_back(token in any::<u64>()) {
-            prop_assert_eq!(parse_v0_1_token(&v0_1_token(token)), Some(token));
+            prop_assert_eq!(token_from_text(&token_text(token)), Some(token));
         }
     }
 
     #[test]
-    fn only_sixteen_lowercase_hex_digits_are_a_v0_1_token() {
+    fn only_sixteen_lowercase_hex_digits_are_a_token_text() {
         for bad in [
             "",
             "0",
@@ -356,8 +371,8 @@ mod tests {
             "+00000000000000a",
             "00000000000000000",
         ] {
-            assert_eq!(parse_v0_1_token(bad), None, "{bad}");
+            assert_eq!(token_from_text(bad), None, "{bad}");
         }
-        assert_eq!(parse_v0_1_token("00000000000000ff"), Some(255));
+        assert_eq!(token_from_text("00000000000000ff"), Some(255));
     }
 }

@@ -330,7 +330,8 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 16)]
         clients: usize,
     },
-    /// Plugin instantiation, a trivial call, and RFM over N profiles in Wasm beside the same code natively.
+    /// Plugin instantiation, a trivial call, and RFM over N profiles in Wasm beside the same crate run in process
+    /// (host profiles in, host assignments out on both sides), and the native plugin alone.
     Plugins {
         /// Folder of the built components (`cd plugins && cargo build --release --target wasm32-unknown-unknown`).
         #[arg(long, value_name = "DIR")]
@@ -341,7 +342,7 @@ pub enum BenchCommand {
         /// Instantiations and trivial calls measured.
         #[arg(long, default_value_t = 5_000)]
         iterations: usize,
-        /// Rounds of the RFM comparison, native then Wasm each round; the best round of each side is reported
+        /// Rounds of the RFM comparison, each running every side in turn; the best round of each side is reported
         /// (noise only ever adds time), and every round is listed.
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
         rounds: u32,

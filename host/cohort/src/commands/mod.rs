@@ -4,6 +4,7 @@ pub mod apikey;
 pub mod audit;
 pub mod bench;
 pub mod bench_http;
+pub mod bench_plugins;
 pub mod consent;
 pub mod count_view;
 pub mod demo;
