@@ -14,6 +14,9 @@ rustup target add --toolchain "$toolchain" wasm32-unknown-unknown >/dev/null
 # links them into WebAssembly components, only when run from plugins/ (not with --manifest-path from here), hence
 # the `cd`. Build the components first, so a plugin that does not build fails early and plainly; then test the
 # plugins' logic natively (which also checks the components' imports).
+# Binaryen's wasm-opt (npm, pinned in plugins/tools/wasm-opt), which plugins/tools/wasm-ld runs over every plugin's
+# core module: the components tested and benchmarked are the optimised ones the build ships.
+bash plugins/tools/wasm-opt/install.sh
 (cd plugins && cargo build --release --target wasm32-unknown-unknown --locked)
 (cd plugins && cargo test --locked)
 

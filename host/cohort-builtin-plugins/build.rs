@@ -32,6 +32,11 @@ const WATCHED: &[&str] = &[
     "segmenters",
     "Cargo.lock",
     "Cargo.toml",
+    // How the components are linked: the linker settings and the wasm-opt step (not `tools/` whole: its
+    // node_modules would be scanned on every build).
+    ".cargo/config.toml",
+    "tools/wasm-ld",
+    "tools/wasm-opt/package-lock.json",
 ];
 
 /// Environment variables of the outer build that must not reach the nested one (besides `CARGO_*`, see

@@ -198,27 +198,32 @@ fn components_import_and_export_only_the_interface_version_of_their_manifest() {
             set(&[plugin.interface(&plugin.kind)]),
             "{name} exports"
         );
-        // The glue registers the host's log function whenever the host calls in (and logs itself before trapping
-        // on a broken page), so every component imports its version's `host`, and the type-only `types` that
-        // every interface uses.
-        let mut expected = set(&[plugin.interface("types"), plugin.interface("host")]);
+        // Its version's `host` and the type-only `types` at most. The SDK's glue registers the host's log function
+        // whenever the host calls in, but a plugin in which nothing can reach `log` (a connector that never logs)
+        // loses the import once wasm-opt (plugins/tools/wasm-ld) removes what nothing calls.
+        let mut allowed = set(&[plugin.interface("types"), plugin.interface("host")]);
         if name == "hostile-import" {
-            expected.insert(EVIL.to_owned());
+            allowed.insert(EVIL.to_owned());
         }
-        assert_eq!(surface.imports, expected, "{name} imports");
+        assert!(
+            surface.imports.is_subset(&allowed),
+            "{name} imports {:?}, beyond {allowed:?}",
+            surface.imports
+        );
     }
 
     // Named once more, the cases this test exists for: a 0.2.0 segmenter imports nothing of 0.1.0, and the same
     // logic on 0.1.0 (`export_segmenter_v0_1!`) nothing of 0.2.0, with a single export each.
     for (package, version) in [("good-segmenter", "0.2.0"), ("legacy-segmenter", "0.1.0")] {
         let surface = surface_of(package);
-        assert_eq!(
-            surface.imports,
-            set(&[
-                format!("cohort:plugin/types@{version}"),
-                format!("cohort:plugin/host@{version}")
-            ]),
-            "{package} imports"
+        let own = set(&[
+            format!("cohort:plugin/types@{version}"),
+            format!("cohort:plugin/host@{version}"),
+        ]);
+        assert!(
+            surface.imports.is_subset(&own) && !surface.imports.is_empty(),
+            "{package} imports {:?}, not only of {version}",
+            surface.imports
         );
         assert_eq!(
             surface.exports,
