@@ -10,12 +10,22 @@ use std::process::Command;
 
 #[test]
 fn the_plugin_bench_reports_every_round_and_both_interfaces() {
-    let out = Command::new(cohort_bin())
+    let child = Command::new(cohort_bin())
         .args(["--json", "bench", "plugins", "--profiles", "3000"])
         .args(["--iterations", "20", "--rounds", "2"])
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .expect("run cohort bench plugins");
+    let pid = child.id();
+    let out = child
+        .wait_with_output()
+        .expect("wait for cohort bench plugins");
     assert!(out.status.success(), "{}", stderr(&out));
+    // The runtime writes nothing beside the store: no profiler's symbol map of the compiled plugins (which a
+    // profiling session once left switched on; wasmtime writes it to /tmp whatever TMPDIR says).
+    let perf_map = std::path::PathBuf::from(format!("/tmp/perf-{pid}.map"));
+    assert!(!perf_map.exists(), "{} was written", perf_map.display());
     let report: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON report");
     let rfm = &report["rfm"];
     assert_eq!(rfm["profiles"], 3000, "{report}");
