@@ -27,6 +27,12 @@ pub struct Assignment {
     pub reasons: Vec<String>,
 }
 
+/// The most assignments [`Assignments::push`] puts in one page.
+const PUSHED_PAGE_LIMIT: usize = 1 << 16;
+/// The reason text, in bytes, past which [`Assignments::push`] starts a new page: far below the 4 GiB that a
+/// page's 32-bit offsets can address, whatever one assignment adds.
+const PUSHED_TEXT_LIMIT: usize = 1 << 30;
+
 /// Checked assignments, in the order the plugin returned them: the pages as they came.
 #[derive(Debug, Clone, Default)]
 pub struct Assignments {
@@ -296,9 +302,11 @@ impl Assignments {
         Ok(Self::one_page(columns))
     }
 
-    /// Appends one assignment, to the last page. For a host that runs a segmenter in process and converts what it
-    /// returns (the native side of `cohort bench plugins`); a plugin's pages come through the runtime, checked. A
-    /// score that is not a number becomes 0; others are clamped to [0, 1].
+    /// Appends one assignment, to the last page, or to a new one once the last holds 65,536 assignments or 1 GiB
+    /// of reasons (so that its 32-bit offsets never wrap). For a host
+    /// that runs a segmenter in process and converts what it returns (the native side of `cohort bench plugins`);
+    /// a plugin's pages come through the runtime, checked. A score that is not a number becomes 0; others are
+    /// clamped to [0, 1].
     pub fn push<'r>(
         &mut self,
         token: u64,
@@ -306,7 +314,10 @@ impl Assignments {
         score: f64,
         reasons: impl IntoIterator<Item = &'r str>,
     ) {
-        if self.pages.is_empty() {
+        let full = |page: &Columns| {
+            page.len() >= PUSHED_PAGE_LIMIT || page.reason_text.len() >= PUSHED_TEXT_LIMIT
+        };
+        if self.pages.last().is_none_or(full) {
             self.pages.push(Columns::default());
         }
         if let Some(page) = self.pages.last_mut() {
@@ -439,6 +450,21 @@ mod tests {
             all.segments().count(),
             5,
             "\"lost\" joins the last page's table"
+        );
+    }
+
+    #[test]
+    fn pushing_starts_a_new_page_when_the_last_is_full() {
+        let mut all = Assignments::new();
+        for token in 0..=PUSHED_PAGE_LIMIT as u64 {
+            all.push(token, "all", 1.0, ["r"]);
+        }
+        assert_eq!(all.len(), PUSHED_PAGE_LIMIT + 1);
+        assert_eq!(all.pages.len(), 2);
+        assert_eq!(all.pages[0].len(), PUSHED_PAGE_LIMIT);
+        assert_eq!(
+            all.get(PUSHED_PAGE_LIMIT).map(|a| (a.token, a.segment)),
+            Some((PUSHED_PAGE_LIMIT as u64, "all"))
         );
     }
 
