@@ -17,6 +17,9 @@ use wasmparser::{Parser, Payload};
 /// Where the workspace keeps its plugin crates, one directory each.
 const PLUGIN_DIRS: [&str; 3] = ["connectors", "segmenters", "fixtures"];
 
+/// The custom section `tools/wasm-ld` adds to a core module that went through wasm-opt.
+const OPTIMISED_SECTION: &str = "cohort:wasm-opt";
+
 /// The import of `hostile-import` that no version of the interface has.
 const EVIL: &str = "cohort:evil/exfiltrate@0.1.0";
 
@@ -120,6 +123,8 @@ fn build(plugins: &[Plugin]) -> PathBuf {
 struct Surface {
     imports: BTreeSet<String>,
     exports: BTreeSet<String>,
+    /// Whether its core module carries the `cohort:wasm-opt` section that `tools/wasm-ld` adds after wasm-opt.
+    optimised: bool,
 }
 
 fn surface(path: &Path) -> Surface {
@@ -132,6 +137,7 @@ fn surface(path: &Path) -> Surface {
     let mut surface = Surface {
         imports: BTreeSet::new(),
         exports: BTreeSet::new(),
+        optimised: false,
     };
     let mut depth = 0_usize;
     for payload in Parser::new(0).parse_all(&bytes) {
@@ -144,6 +150,9 @@ fn surface(path: &Path) -> Surface {
                         .imports
                         .insert(import.expect("import parses").name.0.to_owned());
                 }
+            }
+            Payload::CustomSection(section) if section.name() == OPTIMISED_SECTION => {
+                surface.optimised = true;
             }
             Payload::ComponentExportSection(exports) if depth == 0 => {
                 for export in exports {
@@ -234,5 +243,34 @@ fn components_import_and_export_only_the_interface_version_of_their_manifest() {
     assert!(
         surface_of("hostile-import").imports.contains(EVIL),
         "hostile-import shows its extra import at the top level"
+    );
+}
+
+/// With wasm-opt installed (`tools/wasm-opt/install.sh`) and not switched off, every component went through it: a
+/// component linked before the install, which cargo would otherwise keep as up to date, fails here.
+#[test]
+fn components_went_through_wasm_opt_when_it_is_installed() {
+    let wasm_opt = workspace().join("tools/wasm-opt/node_modules/.bin/wasm-opt");
+    let node = Command::new("node").arg("--version").output();
+    let switched_off = std::env::var("COHORT_WASM_OPT").is_ok_and(|value| value == "off");
+    if !wasm_opt.exists() || node.is_err() || switched_off {
+        eprintln!(
+            "wasm-opt is not installed or is switched off: the components are not optimised, nothing to check"
+        );
+        return;
+    }
+    let plugins = plugins();
+    let dir = build(&plugins);
+    let plain: Vec<&str> = plugins
+        .iter()
+        .filter(|plugin| {
+            let file = format!("{}.wasm", plugin.package.replace('-', "_"));
+            !surface(&dir.join(file)).optimised
+        })
+        .map(|plugin| plugin.package.as_str())
+        .collect();
+    assert!(
+        plain.is_empty(),
+        "not optimised, though wasm-opt is installed: {plain:?}"
     );
 }

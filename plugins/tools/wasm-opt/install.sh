@@ -14,3 +14,7 @@ if grep -qs "\"version\": \"$wanted\"" node_modules/binaryen/package.json; then
     exit 0
 fi
 npm ci --no-audit --no-fund --silent
+# Components linked before wasm-opt was here are up to date as far as cargo knows: touching the SDK's build script,
+# which every plugin depends on, makes the next build link them again, this time optimised (and makes the host's
+# built-in plugins, which watch plugins/sdk, rebuild theirs).
+touch ../../sdk/build.rs
