@@ -3,7 +3,7 @@
 use crate::PluginError;
 use crate::bindings::connector as wit;
 use crate::host::HostState;
-use crate::loaded::{CallStats, LoadedPlugin, Pre, guarded};
+use crate::loaded::{CallStats, LoadedPlugin, Pre, guarded, instantiate};
 use wasmtime::Store;
 use wasmtime::component::ResourceAny;
 
@@ -38,10 +38,7 @@ impl LoadedPlugin {
             });
         };
         let mut store = self.new_store();
-        let (bindings, mut stats) =
-            guarded(&mut store, &self.limits, &self.name, "instantiate", |s| {
-                pre.instantiate(s)
-            })?;
+        let (bindings, mut stats) = instantiate!(self, &mut store, pre)?;
         let (result, s) = guarded(&mut store, &self.limits, &self.name, "start", |st| {
             bindings.cohort_plugin_connector().call_start(st, config)
         })?;

@@ -230,18 +230,10 @@ impl LoadedPlugin {
     /// call. For benchmarks.
     pub fn instantiate_only(&self) -> Result<CallStats, PluginError> {
         let mut store = self.new_store();
-        macro_rules! instantiate {
-            ($pre:expr) => {
-                guarded(&mut store, &self.limits, &self.name, "instantiate", |s| {
-                    $pre.instantiate(s)
-                })?
-                .1
-            };
-        }
         let stats = match &self.pre {
-            Pre::Connector(pre) => instantiate!(pre),
-            Pre::Segmenter(pre) => instantiate!(pre),
-            Pre::SegmenterV0_2(pre) => instantiate!(pre),
+            Pre::Connector(pre) => instantiate!(self, &mut store, pre)?.1,
+            Pre::Segmenter(pre) => instantiate!(self, &mut store, pre)?.1,
+            Pre::SegmenterV0_2(pre) => instantiate!(self, &mut store, pre)?.1,
         };
         Ok(stats)
     }
@@ -254,6 +246,18 @@ impl LoadedPlugin {
         store
     }
 }
+
+/// Instantiates the pre-instantiated component `$pre` of `$plugin` in `$store`, under the plugin's limits and as
+/// its `instantiate` call ([`guarded`]). A macro, not a function: each world's bindings have a pre-instance type of
+/// their own, with no trait in common.
+macro_rules! instantiate {
+    ($plugin:expr, $store:expr, $pre:expr) => {
+        $crate::loaded::guarded($store, &$plugin.limits, &$plugin.name, "instantiate", |s| {
+            $pre.instantiate(s)
+        })
+    };
+}
+pub(crate) use instantiate;
 
 /// Runs one guest call under the plugin's limits and turns every failure into a [`PluginError`].
 pub(crate) fn guarded<R>(

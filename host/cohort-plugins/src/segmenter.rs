@@ -6,7 +6,7 @@ use crate::assignments::Assignments;
 use crate::bindings::segmenter as v0_1;
 use crate::bindings::segmenter_v0_2 as v0_2;
 use crate::host::HostState;
-use crate::loaded::{CallStats, LoadedPlugin, Pre, guarded};
+use crate::loaded::{CallStats, LoadedPlugin, Pre, guarded, instantiate};
 use crate::profile::{self, Profile};
 use wasmtime::Store;
 use wasmtime::component::ResourceAny;
@@ -55,17 +55,11 @@ impl LoadedPlugin {
         let mut store = self.new_store();
         let (instance, stats) = match &self.pre {
             Pre::Segmenter(pre) => {
-                let (b, stats) =
-                    guarded(&mut store, &self.limits, &self.name, "instantiate", |s| {
-                        pre.instantiate(s)
-                    })?;
+                let (b, stats) = instantiate!(self, &mut store, pre)?;
                 (Instance::V0_1(b), stats)
             }
             Pre::SegmenterV0_2(pre) => {
-                let (bindings, stats) =
-                    guarded(&mut store, &self.limits, &self.name, "instantiate", |s| {
-                        pre.instantiate(s)
-                    })?;
+                let (bindings, stats) = instantiate!(self, &mut store, pre)?;
                 let chunk = Box::new(profile::empty_chunk());
                 (Instance::V0_2 { bindings, chunk }, stats)
             }

@@ -43,10 +43,10 @@ pub fn run(
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins");
     let wasm_dir = wasm_dir.unwrap_or_else(|| root.join("target/wasm32-unknown-unknown/release"));
     let rt = Runtime::new()?;
-    let load = |dir: &str, file: &str| load(&rt, &root, &wasm_dir, dir, file);
+    let load_plugin = |dir: &str, file: &str| load(&rt, &root, &wasm_dir, dir, file);
 
     // 1. Instantiation (pooling allocator, pre-instantiated component).
-    let good = load("fixtures/good-segmenter", "good_segmenter.wasm")?;
+    let good = load_plugin("fixtures/good-segmenter", "good_segmenter.wasm")?;
     let instantiate_us = per_call_us(iterations, &mut || {
         good.instantiate_only()?;
         Ok(())
@@ -69,7 +69,7 @@ pub fn run(
         Ok(())
     })?;
     drop(run);
-    let legacy = load("fixtures/legacy-segmenter", "legacy_segmenter.wasm")?;
+    let legacy = load_plugin("fixtures/legacy-segmenter", "legacy_segmenter.wasm")?;
     let mut run = legacy.start_segmenter("{}", "analytics", 0)?;
     let empty_add_v0_1_us = per_call_us(iterations, &mut || {
         run.add(&[])?;
@@ -82,7 +82,7 @@ pub fn run(
         (0..profiles).map(synthetic_profile).collect();
     let sdk_profiles: Vec<cohort_plugin_sdk::Profile> =
         host_profiles.iter().map(sdk_profile).collect();
-    let rfm_wasm = load("segmenters/rfm", "rfm.wasm")?;
+    let rfm_wasm = load_plugin("segmenters/rfm", "rfm.wasm")?;
     let mut wasm_rounds = Vec::new();
     let mut native_rounds = Vec::new();
     let mut plugin_only_rounds = Vec::new();
